@@ -1,0 +1,67 @@
+# Everything a developer or CI needs: `make demo` runs the main job offline, `make test` runs
+# every check. Both install what they need (virtualenv, pinned Python and npm tools) by themselves.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+SPEC := openapi/nano-banana-pro.yaml
+GENERATOR_DIR := openapi/generator
+GENERATED_PKG := generated/nano_banana_pro_api
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+.PHONY: help install generate check-generated lint-spec lint typecheck test demo
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## Create .venv with the project (editable) and the pinned tools
+
+generate: $(VENV)/.installed ## Regenerate generated/ from the spec
+	PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
+		--path $(SPEC) \
+		--config $(GENERATOR_DIR)/config.yaml \
+		--custom-template-path $(GENERATOR_DIR)/templates \
+		--meta none --overwrite --fail-on-warning \
+		--output-path $(GENERATED_PKG)
+
+check-generated: generate ## Fail when generated/ differs from what the spec generates
+	@changes="$$(git status --porcelain -- generated/)"; \
+	if [ -n "$$changes" ]; then \
+		echo "generated/ does not match $(SPEC). Run 'make generate' and commit the result."; \
+		echo "$$changes"; \
+		git --no-pager diff --stat -- generated/; \
+		git --no-pager diff -- generated/ | head -200; \
+		exit 1; \
+	fi; \
+	echo "generated/ matches $(SPEC)."
+
+lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, examples included)
+	$(BIN)/openapi-spec-validator $(SPEC)
+	node_modules/.bin/redocly lint --config redocly.yaml --format=stylish $(SPEC)
+
+lint: $(VENV)/.installed ## ruff on the facade and the tests
+	$(BIN)/ruff check facade tests benchmarks
+	$(BIN)/ruff format --check facade tests benchmarks
+
+typecheck: $(VENV)/.installed ## mypy --strict on both packages
+	$(BIN)/mypy
+
+test: install check-generated lint-spec lint typecheck ## Every check, then the test suite
+	$(BIN)/pytest
+
+demo: ## Generate an image offline against the fake server (not built yet)
+	@echo "make demo: the offline demo lands with the fake server and the CLI (issue 4); nothing to run yet." >&2
+	@exit 1

@@ -1,0 +1,113 @@
+"""The regeneration pipeline and the distribution, exercised for real."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+VENV = REPO_ROOT / ".venv"
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """A throwaway git repo holding the spec, the generator inputs, generated/ and the Makefile."""
+    if not (VENV / ".installed").exists():
+        pytest.fail("run `make install` first: the pipeline test uses the project's .venv")
+    copy = tmp_path / "repo"
+    for name in ("openapi", "generated"):
+        shutil.copytree(REPO_ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(REPO_ROOT / name, copy / name)
+    for args in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"],
+    ):
+        assert run(args, copy).returncode == 0
+    return copy
+
+
+def check_generated(repo: Path) -> subprocess.CompletedProcess[str]:
+    # -o: never rebuild the virtualenv stamp; VENV: the project's own, already installed.
+    return run(["make", "-s", f"VENV={VENV}", "-o", f"{VENV}/.installed", "check-generated"], repo)
+
+
+def test_check_generated_passes_on_a_synced_tree_and_regenerates_identical_bytes(
+    repo_copy: Path,
+) -> None:
+    result = check_generated(repo_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "generated/ matches" in result.stdout
+
+
+def test_check_generated_fails_when_a_generated_file_is_deleted_and_not_restored_in_git(
+    repo_copy: Path,
+) -> None:
+    (repo_copy / "generated/nano_banana_pro_api/models/task.py").unlink()
+    run(["git", "add", "-A"], repo_copy)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "rm"], repo_copy)
+    result = check_generated(repo_copy)
+    assert result.returncode != 0
+    assert "models/task.py" in result.stdout
+
+
+def test_check_generated_fails_when_the_spec_changes_without_regenerating(repo_copy: Path) -> None:
+    spec = repo_copy / "openapi/nano-banana-pro.yaml"
+    spec.write_text(
+        spec.read_text()
+        .replace(
+            "[CREATED, IN_PROGRESS, COMPLETED, FAILED]",
+            "[CREATED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED]",
+        )
+        .replace(
+            "x-enum-varnames: [CREATED, IN_PROGRESS, COMPLETED, FAILED]",
+            "x-enum-varnames: [CREATED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED]",
+        )
+    )
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "spec"], repo_copy)
+    result = check_generated(repo_copy)
+    assert result.returncode != 0
+    assert "task_status.py" in result.stdout
+    assert '+    CANCELLED = "CANCELLED"' in result.stdout
+
+
+def test_the_wheel_ships_both_packages_and_they_import(tmp_path: Path) -> None:
+    built = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO_ROOT),
+        ],
+        REPO_ROOT,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("magnific_nano_banana_pro-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "nano_banana_pro/py.typed" in names
+    assert "nano_banana_pro_api/client.py" in names
+    assert not [name for name in names if name.startswith(("facade/", "generated/", "tests/"))]
+    code = (
+        f"import sys; sys.path.insert(0, {str(wheel)!r}); "
+        "import nano_banana_pro, nano_banana_pro_api; "
+        "print(nano_banana_pro.__file__); print(nano_banana_pro_api.__file__)"
+    )
+    imported = run([sys.executable, "-c", code], tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.count(str(wheel)) == 2
