@@ -53,8 +53,8 @@ lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, exa
 	node_modules/.bin/redocly lint --config redocly.yaml --format=stylish $(SPEC)
 
 lint: $(VENV)/.installed ## ruff on the facade and the tests
-	$(BIN)/ruff check facade tests benchmarks
-	$(BIN)/ruff format --check facade tests benchmarks
+	$(BIN)/ruff check facade tests
+	$(BIN)/ruff format --check facade tests
 
 typecheck: $(VENV)/.installed ## mypy --strict on both packages
 	$(BIN)/mypy

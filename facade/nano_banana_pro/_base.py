@@ -1,0 +1,89 @@
+"""What the sync and async clients share: settings, request building, argument checks."""
+
+from __future__ import annotations
+
+import httpx
+
+from ._config import (
+    check_max_retries,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_timeout,
+)
+from ._logging import configure_from_env
+from ._polling import PollSchedule
+from ._retry import RetryPolicy
+from .clock import Clock, SystemClock
+from .errors import InvalidRequestError
+from .task import Task
+
+
+class ClientCore:
+    """Settings resolved once (arguments, then environment, then defaults) and shared helpers."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        wait_timeout: float,
+        clock: Clock | None,
+        poll_schedule: PollSchedule | None,
+    ) -> None:
+        configure_from_env()
+        self.api_key = resolve_api_key(api_key)
+        self.base_url = resolve_base_url(base_url)
+        self.timeout = resolve_timeout(timeout)
+        self.retry_policy = RetryPolicy(max_retries=check_max_retries(max_retries))
+        self.wait_timeout = check_wait_timeout(wait_timeout)
+        self.clock: Clock = clock or SystemClock()
+        self.poll_schedule = poll_schedule or PollSchedule()
+
+    def policy(self, max_retries: int | None) -> RetryPolicy:
+        """The client's retry policy, or one with a per-call `max_retries`.
+
+        Raises:
+            InvalidRequestError: `max_retries` is negative.
+        """
+        if max_retries is None:
+            return self.retry_policy
+        return RetryPolicy(max_retries=check_max_retries(max_retries))
+
+    def wait_deadline_seconds(self, timeout: float | None) -> float:
+        """The wait's timeout: the per-call one, else the client's.
+
+        Raises:
+            InvalidRequestError: it is not a positive number.
+        """
+        return self.wait_timeout if timeout is None else check_wait_timeout(timeout)
+
+    def describe(self, class_name: str) -> str:
+        """A repr without the key."""
+        return f"{class_name}(base_url={self.base_url!r}, api_key='***')"
+
+
+def check_wait_timeout(timeout: float) -> float:
+    """The timeout itself, once checked.
+
+    Raises:
+        InvalidRequestError: it is not a positive number.
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise InvalidRequestError(
+            "timeout", f"must be a positive number of seconds, got {timeout!r}"
+        )
+    return float(timeout)
+
+
+def task_id_of(task: Task | str) -> str:
+    """The id of a task given as a `Task` or an id.
+
+    Raises:
+        InvalidRequestError: an empty id or another type.
+    """
+    task_id = task.task_id if isinstance(task, Task) else task
+    if not isinstance(task_id, str) or not task_id.strip():
+        raise InvalidRequestError("task", f"pass a Task or a task id string, got {task!r}")
+    return task_id.strip()

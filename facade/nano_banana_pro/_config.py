@@ -1,0 +1,93 @@
+"""Defaults and environment variables, in one place."""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata
+
+import httpx
+
+from .errors import InvalidRequestError
+
+DEFAULT_BASE_URL = "https://api.magnific.com"
+#: Connect within 10 s; every other phase (read, write, pool) within 30 s.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+#: Overall deadline of `wait()` and `generate()`, in seconds.
+DEFAULT_WAIT_TIMEOUT = 600.0
+
+ENV_API_KEY = "MAGNIFIC_API_KEY"
+ENV_BASE_URL = "MAGNIFIC_BASE_URL"
+ENV_LOG = "MAGNIFIC_LOG"
+API_KEY_HEADER = "x-magnific-api-key"
+
+
+def package_version() -> str:
+    """The installed version of the distribution (or `0+unknown` when run from a bare tree)."""
+    try:
+        return metadata.version("magnific-nano-banana-pro")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def user_agent() -> str:
+    """The User-Agent sent with every request: the package and its version."""
+    return f"magnific-nano-banana-pro/{package_version()} httpx/{httpx.__version__}"
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    """The key given, else `MAGNIFIC_API_KEY`.
+
+    Raises:
+        InvalidRequestError: neither is set, or the key is blank.
+    """
+    key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+    if not key or not key.strip():
+        raise InvalidRequestError(
+            "api_key",
+            f"no API key: pass api_key=... or set {ENV_API_KEY} "
+            "(for offline use, run `nano-banana-pro fake-server` and point "
+            f"{ENV_BASE_URL} at it with any key)",
+        )
+    return key.strip()
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    """The URL given, else `MAGNIFIC_BASE_URL`, else the production URL.
+
+    Raises:
+        InvalidRequestError: the URL is not an absolute http(s) URL.
+    """
+    url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidRequestError(
+            "base_url", f"must be an absolute http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """An `httpx.Timeout` from a number of seconds, a Timeout, or None for the default.
+
+    Raises:
+        InvalidRequestError: a number that is not positive.
+    """
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout <= 0:
+        raise InvalidRequestError("timeout", f"must be a positive number of seconds, got {timeout}")
+    return httpx.Timeout(timeout)
+
+
+def check_max_retries(max_retries: int) -> int:
+    """`max_retries` itself, once checked.
+
+    Raises:
+        InvalidRequestError: it is negative or not an integer.
+    """
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidRequestError("max_retries", f"must be an integer >= 0, got {max_retries!r}")
+    return max_retries

@@ -1,0 +1,159 @@
+"""Saving a task's images: streamed to a temporary file beside the target, then renamed.
+
+A download that fails at any point leaves neither a partial target nor a temporary file, and an
+existing file is replaced only when the caller asks. File names come from the task id and the
+image's index, never from the URL, so a hostile URL cannot place a file outside the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from ._translate import error_from_response
+from .errors import DownloadError, InvalidRequestError
+
+__all__ = ["ImageTarget", "check_image_url", "target_folder"]
+
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+#: Size of the chunks written to disk.
+CHUNK_SIZE = 1 << 16
+
+
+def check_image_url(url: str) -> httpx.URL:
+    """The URL, parsed, when it is an absolute http(s) URL.
+
+    Raises:
+        DownloadError: any other scheme (`file:`, `ftp:`...) or no host.
+    """
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise DownloadError(f"refusing to download {url!r}: only http(s) image URLs are fetched")
+    return parsed
+
+
+def target_folder(out_dir: str | os.PathLike[str]) -> Path:
+    """The folder, created if missing.
+
+    Raises:
+        InvalidRequestError: it exists and is not a folder.
+    """
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidRequestError("out_dir", f"{folder} exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class ImageTarget:
+    """One image's destination: name, temporary file, atomic finish, cleanup on failure."""
+
+    def __init__(self, folder: Path, *, task_id: str, index: int, overwrite: bool) -> None:
+        self._folder = folder
+        self._stem = _SAFE_NAME.sub("_", f"{task_id}_{index}").lstrip(".") or f"image_{index}"
+        self._overwrite = overwrite
+        self.path: Path | None = None
+        self._temp_path: Path | None = None
+        self._expected_size: int | None = None
+        self.written = 0
+
+    def refuse_existing(self) -> None:
+        """Fail before any transfer when a file for this image (any extension) is in the way.
+
+        Raises:
+            DownloadError: such a file exists and overwrite was not asked for.
+        """
+        if self._overwrite:
+            return
+        for extension in (*_EXTENSIONS.values(), ".bin"):
+            candidate = self._folder / f"{self._stem}{extension}"
+            if candidate.exists():
+                raise DownloadError(f"{candidate} exists; pass overwrite=True to replace it")
+
+    def open(self, response: httpx.Response, *, url: str) -> IO[bytes]:
+        """Check the answer, choose the final name from its content type, open a temp file.
+
+        Raises:
+            NanoBananaProError: the image host answered with an error (body already read).
+            DownloadError: the target exists and overwrite was not asked for.
+        """
+        if not response.is_success:
+            raise error_from_response(response)
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        extension = _EXTENSIONS.get(content_type) or _extension_from_url(url)
+        self.path = self._folder / f"{self._stem}{extension}"
+        self.written = 0
+        length = response.headers.get("content-length")
+        self._expected_size = int(length) if length and length.isdigit() else None
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by finish()/discard()
+            dir=self._folder, prefix=f".{self._stem}.", suffix=".part", delete=False
+        )
+        self._temp_path = Path(handle.name)
+        return handle
+
+    def finish(self, handle: IO[bytes]) -> Path:
+        """Flush, check the length, and move the temporary file into place.
+
+        Raises:
+            DownloadError: fewer or more bytes than Content-Length, or the target appeared.
+        """
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        if self._expected_size is not None and self.written != self._expected_size:
+            raise DownloadError(
+                f"image cut short: got {self.written} of {self._expected_size} bytes; try again"
+            )
+        if self.path is None or self._temp_path is None:
+            raise RuntimeError("finish() called before open()")
+        if self._overwrite:
+            os.replace(self._temp_path, self.path)
+        else:
+            try:  # a hard link fails if the target appeared meanwhile: no silent overwrite
+                os.link(self._temp_path, self.path)
+            except FileExistsError:
+                raise DownloadError(
+                    f"{self.path} exists; pass overwrite=True to replace it"
+                ) from None
+            finally:
+                self._temp_path.unlink(missing_ok=True)
+        self._temp_path = None
+        return self.path
+
+    def discard(self, handle: IO[bytes] | None) -> None:
+        """Remove the temporary file after a failure."""
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+        if self._temp_path is not None:
+            self._temp_path.unlink(missing_ok=True)
+            self._temp_path = None
+
+    def write(self, handle: IO[bytes], chunk: bytes) -> None:
+        """Write one chunk and count it."""
+        handle.write(chunk)
+        self.written += len(chunk)
+
+
+def _extension_from_url(url: str) -> str:
+    suffix = Path(httpx.URL(url).path).suffix.lower()
+    return suffix if suffix in {".png", ".jpg", ".jpeg", ".webp"} else ".bin"
+
+
+@contextlib.contextmanager
+def cleanup_on_failure(target: ImageTarget) -> Iterator[list[IO[bytes]]]:
+    """Yield a slot for the open handle; on any exception, remove the temporary file."""
+    slot: list[IO[bytes]] = []
+    try:
+        yield slot
+    except BaseException:
+        target.discard(slot[0] if slot else None)
+        raise

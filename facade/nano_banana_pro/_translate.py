@@ -1,0 +1,136 @@
+"""The one place where HTTP answers and transport failures become this package's errors."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any
+
+import httpx
+
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+
+#: Status -> (error class, what to do next). Codes not listed fall back by class (4xx, 5xx).
+STATUS_TABLE: dict[int, tuple[type[APIError], str]] = {
+    400: (BadRequestError, "Fix the request; see invalid_params"),
+    401: (AuthenticationError, "Check the key: pass api_key=... or set MAGNIFIC_API_KEY"),
+    402: (PermissionDeniedError, "The account may be out of credits: check its billing"),
+    403: (PermissionDeniedError, "This key may not do this: check its permissions"),
+    404: (NotFoundError, "No such task (ids expire): check the id, or list() the tasks"),
+    408: (APIError, "The service timed out waiting for the request: try again"),
+    429: (RateLimitError, "Too many requests: slow down, or raise max_retries"),
+}
+_HINT_CLIENT_ERROR = "The service refused the request"
+_HINT_SERVER_ERROR = "The service failed: try again later"
+#: How much of a body that is not JSON is kept on the error.
+_BODY_EXCERPT = 500
+
+
+def error_from_response(response: httpx.Response) -> APIError:
+    """The error for a response that is not a success, or not JSON. Its body must be read."""
+    body, message = _describe_body(response)
+    status = response.status_code
+    if 200 <= status < 300:
+        return APIResponseValidationError(
+            f"the response is not the JSON the spec describes: {message}",
+            status_code=status,
+            body=body,
+            hint="Report this if it persists; the service may have changed",
+        )
+    error_class, hint = STATUS_TABLE.get(status, _fallback(status))
+    return error_class(
+        message,
+        status_code=status,
+        body=body,
+        hint=hint,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def _fallback(status: int) -> tuple[type[APIError], str]:
+    if status >= 500:
+        return ServerError, _HINT_SERVER_ERROR
+    return APIError, _HINT_CLIENT_ERROR
+
+
+def _describe_body(response: httpx.Response) -> tuple[Any, str]:
+    """The parsed body (or an excerpt of the raw one) and the message to show."""
+    text = response.text
+    try:
+        body = json.loads(text)
+    except ValueError:
+        excerpt = " ".join(text[:_BODY_EXCERPT].split())
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        return excerpt, f"{response.reason_phrase or 'error'} ({kind} body: {excerpt[:120]!r})"
+    message = _message_of(body) or response.reason_phrase or "no message"
+    return body, message
+
+
+def _message_of(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    for holder in (body, body.get("problem")):
+        if isinstance(holder, dict) and isinstance(holder.get("message"), str):
+            return str(holder["message"])
+    return None
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP-date.
+
+    Returns None when absent or unreadable; never negative.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def is_json_response(response: httpx.Response) -> bool:
+    """True when the (read) body parses as JSON."""
+    try:
+        json.loads(response.content)
+    except ValueError:
+        return False
+    return True
+
+
+def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
+    """The error for a request that got no complete answer.
+
+    `request_sent` is False only when the connection was never made (nothing reached the
+    service), which is the one case where a create can safely be retried.
+    """
+    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(
+            f"the service did not answer in time ({detail}); raise timeout= if this persists",
+            request_sent=not never_sent,
+        )
+    return APIConnectionError(
+        f"could not talk to the service ({detail}); check the network and base_url",
+        request_sent=not never_sent,
+    )

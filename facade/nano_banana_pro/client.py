@@ -1,0 +1,294 @@
+"""`NanoBananaPro`: the blocking client."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from ._base import ClientCore, task_id_of
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT
+from ._download import CHUNK_SIZE, ImageTarget, check_image_url, cleanup_on_failure, target_folder
+from ._polling import PollSchedule, WaitState
+from ._retry import call_with_retries
+from ._seam import ServiceApi, build_download_client, translated_failures
+from .clock import Clock
+from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
+from .errors import InvalidRequestError, NanoBananaProError
+from .request import ReferenceImageLike, build_create_request
+from .task import Task
+
+__all__ = ["NanoBananaPro"]
+
+
+class NanoBananaPro:
+    """Blocking client for the Magnific Nano Banana Pro API.
+
+    Args:
+        api_key: The API key; defaults to `MAGNIFIC_API_KEY`.
+        base_url: The API's URL; defaults to `MAGNIFIC_BASE_URL`, then https://api.magnific.com.
+        timeout: HTTP timeout per request, in seconds or as an `httpx.Timeout`
+            (default: connect 10 s, read/write/pool 30 s).
+        max_retries: Retries per call (default 2). A create is retried only when the service
+            certainly did not act on it (429, 503, connection never made).
+        wait_timeout: Overall deadline of `wait()` and `generate()`, in seconds (default 600).
+        http_client: Your own `httpx.Client` (proxies, certificates); it is pointed at the API,
+            and left open on `close()`.
+        transport: An httpx transport for the API and downloads (for example a fake's).
+        clock: Time source for backoff and polling (tests pass a virtual one).
+        poll_schedule: How often `wait()` polls.
+
+    Raises:
+        InvalidRequestError: no API key, or a setting out of range.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        poll_schedule: PollSchedule | None = None,
+    ) -> None:
+        self._core = ClientCore(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            wait_timeout=wait_timeout,
+            clock=clock,
+            poll_schedule=poll_schedule,
+        )
+        self._api = ServiceApi(
+            api_key=self._core.api_key,
+            base_url=self._core.base_url,
+            timeout=self._core.timeout,
+            transport=transport,
+            http_client=http_client,
+        )
+        self._downloads = build_download_client(timeout=self._core.timeout, transport=transport)
+
+    def create(
+        self,
+        prompt: str,
+        *,
+        aspect_ratio: AspectRatio | str = DEFAULT_ASPECT_RATIO,
+        resolution: Resolution | str = DEFAULT_RESOLUTION,
+        reference_images: Sequence[ReferenceImageLike] | None = None,
+        webhook_url: str | None = None,
+        max_retries: int | None = None,
+    ) -> Task:
+        """Create a generation task (billed). Returns at once; see `wait()` and `generate()`.
+
+        Args:
+            prompt: What to draw, 2 to 3000 characters.
+            aspect_ratio: An `AspectRatio` or its value (`"16:9"`).
+            resolution: A `Resolution` or its value (`"4K"`).
+            reference_images: Up to 14 images: URLs (`https://...`, `gs://...`), dicts with
+                `image`, `mime_type`, `text`, or `ReferenceImage`s.
+            webhook_url: An http(s) URL the service notifies on each status change.
+            max_retries: Overrides the client's setting for this call.
+
+        Raises:
+            InvalidRequestError: a parameter is refused; nothing was sent.
+            APIError: the service refused or failed (`task_id` is None: on a 500 or a
+                timeout, a task may exist anyway: check `list()` before creating again).
+            APIConnectionError: the service could not be reached or did not answer.
+        """
+        body = build_create_request(
+            prompt=prompt,
+            aspect_ratio=aspect_ratio,
+            resolution=resolution,
+            reference_images=reference_images,
+            webhook_url=webhook_url,
+        )
+        return call_with_retries(
+            partial(self._api.create, body),
+            policy=self._core.policy(max_retries),
+            clock=self._core.clock,
+            idempotent=False,
+        )
+
+    def get(self, task: Task | str, *, max_retries: int | None = None) -> Task:
+        """The task's current state.
+
+        Raises:
+            InvalidRequestError: `task` is neither a Task nor a task id.
+            NotFoundError: no such task (ids expire).
+            APIError: the service refused or failed.
+            APIConnectionError: the service could not be reached or did not answer.
+        """
+        task_id = task_id_of(task)
+        return self._get(task_id, max_retries=max_retries, deadline=None)
+
+    def _get(self, task_id: str, *, max_retries: int | None, deadline: float | None) -> Task:
+        try:
+            return call_with_retries(
+                partial(self._api.get, task_id),
+                policy=self._core.policy(max_retries),
+                clock=self._core.clock,
+                idempotent=True,
+                deadline=deadline,
+            )
+        except NanoBananaProError as error:
+            error.task_id = task_id
+            raise
+
+    def list(self, *, max_retries: int | None = None) -> list[Task]:
+        """The key's tasks (ids and statuses only; `get()` one for its images).
+
+        Raises:
+            APIError: the service refused or failed.
+            APIConnectionError: the service could not be reached or did not answer.
+        """
+        return call_with_retries(
+            self._api.list,
+            policy=self._core.policy(max_retries),
+            clock=self._core.clock,
+            idempotent=True,
+        )
+
+    def wait(
+        self,
+        task: Task | str,
+        *,
+        timeout: float | None = None,
+        on_update: Callable[[Task], object] | None = None,
+    ) -> Task:
+        """Poll until the task COMPLETED, and return it.
+
+        Args:
+            task: A `Task` or a task id (to resume a wait cut short).
+            timeout: Overall deadline in seconds (default: the client's `wait_timeout`);
+                retries never extend it.
+            on_update: Called with the task on every status change.
+
+        Raises:
+            TaskFailedError: the task FAILED (`.task` holds it).
+            WaitTimeoutError: the deadline passed first; the task may still finish.
+            NanoBananaProError: polling failed; `.task_id` says which task to resume.
+        """
+        state = WaitState(
+            task_id=task_id_of(task),
+            timeout=self._core.wait_deadline_seconds(timeout),
+            clock=self._core.clock,
+            schedule=self._core.poll_schedule,
+            on_update=on_update,
+        )
+        while True:
+            current = self._get(state.task_id, max_retries=None, deadline=state.deadline)
+            if state.observe(current):
+                return current
+            self._core.clock.sleep(state.next_pause())
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        aspect_ratio: AspectRatio | str = DEFAULT_ASPECT_RATIO,
+        resolution: Resolution | str = DEFAULT_RESOLUTION,
+        reference_images: Sequence[ReferenceImageLike] | None = None,
+        webhook_url: str | None = None,
+        timeout: float | None = None,
+        on_update: Callable[[Task], object] | None = None,
+    ) -> Task:
+        """Create a task and wait until it COMPLETED. `on_update` first sees the new task.
+
+        Raises:
+            InvalidRequestError: a parameter is refused; nothing was sent.
+            TaskFailedError: the task FAILED.
+            WaitTimeoutError: the deadline passed first (`.task_id` to resume).
+            NanoBananaProError: creating or polling failed (after creation, `.task_id` is set).
+        """
+        task = self.create(
+            prompt,
+            aspect_ratio=aspect_ratio,
+            resolution=resolution,
+            reference_images=reference_images,
+            webhook_url=webhook_url,
+        )
+        return self.wait(task, timeout=timeout, on_update=on_update)
+
+    def download(
+        self,
+        task: Task | str,
+        out_dir: str | os.PathLike[str] = ".",
+        *,
+        overwrite: bool = False,
+    ) -> builtins.list[Path]:
+        """Save the task's images into `out_dir` as `<task_id>_<index>.<ext>`; download promptly.
+
+        Raises:
+            InvalidRequestError: the task has not COMPLETED, or `out_dir` is not a folder.
+            DownloadError: a URL is not http(s), a file is in the way, or a body was cut short.
+            APIError: the image host answered with an error (an expired URL: `get()` again).
+            APIConnectionError: the image host could not be reached.
+        """
+        if not isinstance(task, Task) or not task.is_completed:
+            task = self.get(task)
+        if not task.is_completed:
+            raise InvalidRequestError(
+                "task", f"task {task.task_id} is {task.status}, not COMPLETED: wait() for it first"
+            )
+        folder = target_folder(out_dir)
+        for url in task.generated:
+            check_image_url(url)
+        targets = [
+            ImageTarget(folder, task_id=task.task_id, index=index, overwrite=overwrite)
+            for index in range(len(task.generated))
+        ]
+        for target in targets:
+            target.refuse_existing()
+        return [
+            call_with_retries(
+                partial(self._download_one, url, target),
+                policy=self._core.retry_policy,
+                clock=self._core.clock,
+                idempotent=True,
+            )
+            for url, target in zip(task.generated, targets, strict=True)
+        ]
+
+    def _download_one(self, url: str, target: ImageTarget) -> Path:
+        with (
+            cleanup_on_failure(target) as slot,
+            translated_failures(),
+            self._downloads.stream("GET", url) as response,
+        ):
+            if not response.is_success:
+                response.read()
+            handle = target.open(response, url=url)
+            slot.append(handle)
+            for chunk in response.iter_bytes(CHUNK_SIZE):
+                target.write(handle, chunk)
+            return target.finish(handle)
+
+    def close(self) -> None:
+        """Close the HTTP connections (not an `http_client` you passed in)."""
+        self._api.close()
+        self._downloads.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return self._core.describe(type(self).__name__)

@@ -1,0 +1,89 @@
+"""Time, injectable: the client reads and spends time only through a `Clock`.
+
+Tests (and `nano_banana_pro.testing`) pass a virtual clock, so waits, backoffs and deadlines run
+in no real time and deterministically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "SystemClock", "VirtualClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """A source of monotonic time that can also wait."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds` (blocking)."""
+        ...
+
+    async def asleep(self, seconds: float) -> None:
+        """Wait `seconds` without blocking the event loop."""
+        ...
+
+
+class SystemClock:
+    """The real clock (`time.monotonic`, `time.sleep`, `asyncio.sleep`)."""
+
+    def monotonic(self) -> float:
+        """Seconds from `time.monotonic()`."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Block for `seconds`."""
+        time.sleep(max(0.0, seconds))
+
+    async def asleep(self, seconds: float) -> None:
+        """Yield to the event loop for `seconds`."""
+        await asyncio.sleep(max(0.0, seconds))
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class VirtualClock:
+    """A clock that moves only when told to, or when someone sleeps on it.
+
+    `sleep(s)` and `asleep(s)` return at once after moving the time forward by `s`, so code
+    that waits runs in no real time. `slept` records every sleep, for assertions.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        """The virtual time, in seconds."""
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the time forward by `seconds`.
+
+        Raises:
+            ValueError: `seconds` is negative.
+        """
+        if seconds < 0:
+            raise ValueError("a clock cannot go back: pass seconds >= 0")
+        self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """Record the sleep and move the time forward, without waiting."""
+        seconds = max(0.0, seconds)
+        self.slept.append(seconds)
+        self._now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        """Like `sleep`, then yield to the event loop once so other tasks can run."""
+        self.sleep(seconds)
+        await asyncio.sleep(0)
+
+    def __repr__(self) -> str:
+        return f"VirtualClock(now={self._now:.3f})"

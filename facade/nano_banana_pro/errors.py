@@ -1,0 +1,206 @@
+"""The exceptions this package raises, and the one table that maps HTTP statuses to them.
+
+Every error a caller can see derives from `NanoBananaProError`. Messages say what to do next.
+Nothing here ever holds the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .task import Task
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "DownloadError",
+    "InvalidRequestError",
+    "NanoBananaProError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TaskFailedError",
+    "WaitTimeoutError",
+    "WebhookVerificationError",
+]
+
+
+class NanoBananaProError(Exception):
+    """Base of every error raised by this package.
+
+    Attributes:
+        task_id: The id of the task the failed call was about, when one exists. A create that
+            failed after the service may have acted on it carries `None` here: check
+            `client.list()` before creating again.
+    """
+
+    task_id: str | None = None
+
+
+class InvalidRequestError(NanoBananaProError, ValueError):
+    """A parameter was refused before anything was sent.
+
+    Attributes:
+        field: The parameter at fault (`prompt`, `aspect_ratio`, `reference_images[3].image`...).
+        allowed: The values or the range the parameter accepts, when that is a short list.
+    """
+
+    def __init__(self, field: str, message: str, *, allowed: Sequence[str] = ()) -> None:
+        self.field = field
+        self.allowed = tuple(allowed)
+        text = f"{field}: {message}"
+        if self.allowed:
+            text += f" (allowed: {', '.join(self.allowed)})"
+        super().__init__(text)
+
+
+class APIConnectionError(NanoBananaProError):
+    """The service could not be reached, or the connection broke before a full answer arrived.
+
+    Attributes:
+        request_sent: True when the request may have reached the service (for a create: a task
+            may exist and be billed), False when the connection was never made.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool, task_id: str | None = None) -> None:
+        self.request_sent = request_sent
+        self.task_id = task_id
+        super().__init__(message)
+
+
+class APITimeoutError(APIConnectionError):
+    """The service did not answer within the HTTP timeout."""
+
+
+class APIError(NanoBananaProError):
+    """The service answered with an error status.
+
+    Attributes:
+        status_code: The HTTP status.
+        message: The service's message, or a description of the body when it was not JSON.
+        body: The parsed JSON body, or the start of the raw body when it was not JSON.
+        retry_after: Seconds the service asked to wait (`Retry-After`), when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object = None,
+        task_id: str | None = None,
+        hint: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.body = body
+        self.task_id = task_id
+        self.retry_after = retry_after
+        text = f"HTTP {status_code}: {message}"
+        if hint:
+            text += f". {hint}"
+        super().__init__(text)
+
+
+class BadRequestError(APIError):
+    """400: the service refused the request.
+
+    Attributes:
+        invalid_params: `(name, reason)` pairs from a problem+json body, whichever of its two
+            shapes the service used.
+    """
+
+    @property
+    def invalid_params(self) -> tuple[tuple[str, str], ...]:
+        """`(name, reason)` pairs from the body, from either problem+json shape."""
+        return _invalid_params(self.body)
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIError):
+    """402 or 403: the key may not do this (for example, it is out of credits)."""
+
+
+class NotFoundError(APIError):
+    """404: no task with that id (or it expired)."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; `retry_after` says how long the service asked to wait."""
+
+
+class ServerError(APIError):
+    """5xx (or a non-standard gateway status such as 520 or 529): the service failed."""
+
+
+class APIResponseValidationError(APIError):
+    """The service answered 2xx with a body that does not match the spec."""
+
+
+class TaskFailedError(NanoBananaProError):
+    """The task ended FAILED. The service gives no reason.
+
+    Attributes:
+        task: The failed task, with its raw payload (which may hold fields the spec lacks).
+    """
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.task_id = task.task_id
+        super().__init__(
+            f"task {task.task_id} FAILED; the service gives no reason. Check the prompt and "
+            "reference images, then create a new task."
+        )
+
+
+class WaitTimeoutError(NanoBananaProError, TimeoutError):
+    """The task did not finish before the wait's deadline. It may still finish: resume it.
+
+    Attributes:
+        task_id: The task waited for.
+        elapsed: Seconds spent waiting.
+        last_status: The last status seen, or None when no poll succeeded.
+    """
+
+    def __init__(self, *, task_id: str, elapsed: float, last_status: str | None) -> None:
+        self.task_id = task_id
+        self.elapsed = elapsed
+        self.last_status = last_status
+        super().__init__(
+            f"task {task_id} not finished after {elapsed:.1f}s (last status: {last_status}); "
+            f"resume with client.wait({task_id!r}) or `nano-banana-pro wait {task_id}`"
+        )
+
+
+class DownloadError(NanoBananaProError):
+    """An image could not be saved: a refused URL, a cut-short body, or a file in the way."""
+
+
+class WebhookVerificationError(NanoBananaProError):
+    """A webhook delivery failed verification; the message says which check failed."""
+
+
+def _invalid_params(body: object) -> tuple[tuple[str, str], ...]:
+    """`(name, reason)` pairs from either problem+json shape (top-level or under `problem`)."""
+    if not isinstance(body, Mapping):
+        return ()
+    source: Any = body.get("problem") if isinstance(body.get("problem"), Mapping) else body
+    params = source.get("invalid_params")
+    if not isinstance(params, list):
+        return ()
+    return tuple(
+        (str(item.get("name", "")), str(item.get("reason", "")))
+        for item in params
+        if isinstance(item, Mapping)
+    )

@@ -1,0 +1,110 @@
+"""The public surface: kept in sync with the generated layer, sync and async twins, no key leaks."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+import attrs
+import pytest
+
+import nano_banana_pro
+from nano_banana_pro import AsyncNanoBananaPro, NanoBananaPro, NanoBananaProError
+from nano_banana_pro.request import build_create_request
+from nano_banana_pro_api.models import CreateImageRequest
+from tests.client.conftest import API_KEY, TASK_ID, ScriptedServer, json_response, task_body
+
+REQUEST_FIELDS = {
+    field.name
+    for field in attrs.fields(CreateImageRequest)
+    if field.name != "additional_properties"
+}
+#: Parameters of create()/generate() that are about the call, not the request body.
+CALL_OPTIONS = {"self", "max_retries", "timeout", "on_update"}
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        NanoBananaPro.create,
+        AsyncNanoBananaPro.create,
+        NanoBananaPro.generate,
+        AsyncNanoBananaPro.generate,
+        build_create_request,
+    ],
+)
+def test_create_parameters_match_the_generated_request_model(method: Any) -> None:
+    """Fails when the spec's request schema gains (or loses) a field the facade does not take."""
+    parameters = set(inspect.signature(method).parameters) - CALL_OPTIONS
+    assert parameters == REQUEST_FIELDS
+
+
+def test_options_are_keyword_only_except_the_prompt_and_task() -> None:
+    for client_class in (NanoBananaPro, AsyncNanoBananaPro):
+        for name in ("create", "generate", "get", "wait", "download", "list"):
+            parameters = list(inspect.signature(getattr(client_class, name)).parameters.values())
+            positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+            assert positional in (
+                ["self"],
+                ["self", "prompt"],
+                ["self", "task"],
+                ["self", "task", "out_dir"],
+            )
+
+
+def test_the_async_client_mirrors_every_public_method() -> None:
+    def public(client_class: type[Any]) -> dict[str, inspect.Signature]:
+        return {
+            name: inspect.signature(member)
+            for name, member in inspect.getmembers(client_class, inspect.isfunction)
+            if not name.startswith("_")
+        }
+
+    sync_methods, async_methods = public(NanoBananaPro), public(AsyncNanoBananaPro)
+    assert set(sync_methods) - {"close"} == set(async_methods) - {"aclose"}
+    for name, signature in sync_methods.items():
+        if name != "close":
+            assert list(signature.parameters) == list(async_methods[name].parameters), name
+            assert inspect.iscoroutinefunction(getattr(AsyncNanoBananaPro, name)), name
+
+
+def test_every_public_name_is_exported_and_errors_share_one_base() -> None:
+    for name in nano_banana_pro.__all__:
+        assert hasattr(nano_banana_pro, name), name
+        member = getattr(nano_banana_pro, name)
+        if isinstance(member, type) and name.endswith("Error"):
+            assert issubclass(member, NanoBananaProError), name
+
+
+@pytest.fixture
+def restore_logger() -> Any:
+    logger = logging.getLogger("nano_banana_pro")
+    level, handlers = logger.level, list(logger.handlers)
+    yield
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+
+
+@pytest.mark.usefixtures("restore_logger")
+def test_debug_logging_redacts_the_key(
+    make_client: Any,
+    server: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MAGNIFIC_LOG", "debug")
+    server.on("POST", json_response(200, task_body("CREATED")))
+    server.on("GET", json_response(500, {"message": "boom"}), json_response(200, task_body()))
+    with caplog.at_level(logging.DEBUG, logger="nano_banana_pro"):
+        client = make_client()
+        client.create("A suited raccoon")
+        client.get(TASK_ID)
+    messages = "\n".join(record.getMessage() for record in caplog.records)
+    assert "request POST" in messages
+    assert "<redacted>" in messages
+    assert "retry 1" in messages
+    assert API_KEY not in messages
+    captured = capsys.readouterr()
+    assert API_KEY not in captured.err + captured.out
