@@ -1,0 +1,41 @@
+"""A faithful in-memory fake of the Magnific Nano Banana Pro service, for tests and local runs.
+
+```python
+import httpx
+from nano_banana_pro.testing import FakeMagnific
+
+fake = FakeMagnific()                       # api_key="test-key", on a VirtualClock
+client = httpx.Client(base_url="https://api.magnific.com", transport=fake.transport())
+fake.advance(5)                             # tasks created now are COMPLETED
+with fake.serve() as base_url:              # or over real HTTP on 127.0.0.1
+    ...
+```
+
+Give the client under test `fake.clock` too, so that its waits move the fake's time. Faults:
+`fail_next`, `drop_next`, `delay_next`, `fail_task_next`, `unknown_status_next`; assertions:
+`fake.requests`, `fake.count()`, `fake.tasks`, `fake.webhook_deliveries`.
+
+With pytest, the `fake_magnific` fixture (`nano_banana_pro.testing.pytest_plugin`) gives a
+fresh `FakeMagnific` per test.
+"""
+
+from ._deliveries import WebhookDelivery, WebhookSender, post_webhook
+from ._fake import DEFAULT_WEBHOOK_SECRET, FakeMagnific
+from ._faults import Operation
+from ._log import RecordedRequest
+from ._routes import API_PATH
+from ._state import FakeTask, Schedule, ScheduleSource
+
+__all__ = [
+    "API_PATH",
+    "DEFAULT_WEBHOOK_SECRET",
+    "FakeMagnific",
+    "FakeTask",
+    "Operation",
+    "RecordedRequest",
+    "Schedule",
+    "ScheduleSource",
+    "WebhookDelivery",
+    "WebhookSender",
+    "post_webhook",
+]

@@ -1,0 +1,423 @@
+"""`FakeMagnific`: the service, in memory, with its lifecycle on a clock and faults on demand."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from ..clock import Clock, VirtualClock
+from ._deliveries import WebhookDelivery, WebhookSender, deliver, webhook_body
+from ._faults import DelayFault, DropFault, FailFault, Fault, FaultQueue, Operation, error_reply
+from ._http import FakeRequest, Outcome, Reply, bytes_reply, json_reply
+from ._log import RecordedRequest, record
+from ._png import image_size, png_bytes
+from ._routes import Route, route
+from ._server import serve
+from ._state import FakeTask, Schedule, ScheduleSource, schedule_for
+from ._transport import FakeAsyncTransport, FakeTransport
+from ._validation import invalid_params
+
+__all__ = ["DEFAULT_WEBHOOK_SECRET", "FakeMagnific"]
+
+DEFAULT_WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 (a test value, not a credential)
+DEFAULT_SCHEDULE = Schedule()
+DEFAULT_IMAGE_SCALE = 1 / 16
+_NOT_FOUND = {"message": "AI resource not found"}
+_INVALID_BODY_MESSAGE = "Your request parameters didn't validate."
+
+
+class FakeMagnific:
+    """An in-memory Magnific Nano Banana Pro service, faithful to the spec.
+
+    Use it in-process through `transport()` / `async_transport()`, or over real HTTP with
+    `serve()`. Task statuses follow `schedule` on `clock` and are computed when read; with the
+    default `VirtualClock`, tests move time with `advance()` or by sleeping on `fake.clock`
+    (give a client under test that same clock, so its polling waits move the fake's time).
+    Status changes are noticed, and their webhooks sent, when a request arrives or on
+    `advance()`.
+
+    Faults (`fail_next`, `drop_next`, `delay_next`) apply to the next `count` matching requests,
+    oldest armed first, one per request; `fail_task_next` and `unknown_status_next` shape tasks
+    and GET answers.
+
+    Attributes:
+        requests: Every request received, in order.
+        tasks: Every task created, by id.
+        webhook_deliveries: Every webhook delivered (or attempted), in order.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = "test-key",
+        clock: Clock | None = None,
+        schedule: ScheduleSource = DEFAULT_SCHEDULE,
+        webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+        webhook_sender: WebhookSender | None = None,
+        image_scale: float = DEFAULT_IMAGE_SCALE,
+        image_min_bytes: int = 0,
+    ) -> None:
+        """Create an empty service.
+
+        Args:
+            api_key: The key requests must send in `x-magnific-api-key`; None accepts any
+                non-empty key.
+            clock: The clock statuses and delays follow; defaults to a new `VirtualClock`.
+            schedule: When tasks change status (see `ScheduleSource`).
+            webhook_secret: The secret deliveries are signed with (`nano_banana_pro.webhooks`).
+            webhook_sender: Sends each delivery, e.g. `post_webhook`; by default deliveries are
+                only recorded in `webhook_deliveries`.
+            image_scale: Factor on the image sizes (the long side is 1024, 2048 or 4096 pixels
+                for 1K, 2K, 4K); the default 1/16 makes a 16:9 2K image 128x72; 1.0 is full size.
+            image_min_bytes: Pad every PNG to at least this many bytes (download benchmarks).
+
+        Raises:
+            ValueError: `image_scale` is not positive or `image_min_bytes` is negative.
+        """
+        if image_scale <= 0:
+            raise ValueError(f"image_scale must be positive, got {image_scale}")
+        if image_min_bytes < 0:
+            raise ValueError(f"image_min_bytes must be 0 or more, got {image_min_bytes}")
+        self._api_key = api_key
+        self._clock: Clock = VirtualClock() if clock is None else clock
+        self._schedule = schedule
+        self._webhook_secret = webhook_secret
+        self._webhook_sender = webhook_sender
+        self._image_scale = image_scale
+        self._image_min_bytes = image_min_bytes
+        self._epoch = time.time() - self._clock.monotonic()
+        self._lock = threading.RLock()
+        self._faults = FaultQueue()
+        self._failing_tasks = 0
+        self._reported_statuses: deque[str] = deque()
+        self.requests: list[RecordedRequest] = []
+        self.tasks: dict[str, FakeTask] = {}
+        self.webhook_deliveries: list[WebhookDelivery] = []
+
+    def __repr__(self) -> str:
+        return f"FakeMagnific(tasks={len(self.tasks)}, clock={self._clock!r})"
+
+    @property
+    def clock(self) -> Clock:
+        """The clock task statuses follow."""
+        return self._clock
+
+    # -- ways in -------------------------------------------------------------------------------
+
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport answering in-process, for `httpx.Client(transport=...)`.
+
+        Any base URL works (e.g. `https://api.magnific.com`); image URLs use the same origin.
+        """
+        return FakeTransport(self._handle, self._clock)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """An async httpx transport answering in-process, for `httpx.AsyncClient(transport=...)`.
+
+        Webhook senders run synchronously in the event loop.
+        """
+        return FakeAsyncTransport(self._handle, self._clock)
+
+    @contextlib.contextmanager
+    def serve(self, *, port: int = 0) -> Iterator[str]:
+        """Serve over real HTTP on 127.0.0.1; yield the base URL (`http://127.0.0.1:PORT`).
+
+        The server runs in a daemon thread and stops, closing every connection, on exit. A drop
+        fault closes the socket without answering; delays sleep on the clock (pass a
+        `SystemClock` for real waits).
+
+        Args:
+            port: The port to listen on; 0 lets the system choose a free one.
+        """
+        with serve(self._handle, self._clock, port=port) as base_url:
+            yield base_url
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move the virtual clock forward and send the webhooks that fell due.
+
+        Raises:
+            TypeError: the fake runs on a clock other than `VirtualClock`.
+            ValueError: `seconds` is negative.
+        """
+        if not isinstance(self._clock, VirtualClock):
+            raise TypeError(
+                f"advance() needs a VirtualClock, but this fake runs on {self._clock!r}; "
+                "create it with FakeMagnific(clock=VirtualClock()) or leave clock unset"
+            )
+        self._clock.advance(seconds)
+        with self._lock:
+            due = self._due_webhooks()
+        self._send(due)
+
+    def status(self, task_id: str) -> str:
+        """The current status of a task, as the service would report it.
+
+        Raises:
+            KeyError: no task has this id.
+        """
+        with self._lock:
+            return self.tasks[task_id].status_at(self._clock.monotonic())
+
+    # -- knobs ---------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        count: int = 1,
+        on: Operation = "any",
+        retry_after: float | str | None = None,
+        body: Mapping[str, Any] | None = None,
+        html: bool = False,
+        after_processing: bool = False,
+    ) -> None:
+        """Answer the next `count` matching requests with an error status.
+
+        Args:
+            status: 4xx or 5xx (429, 500, 502, 503, 520, 529...).
+            count: How many requests it applies to.
+            on: Which requests: `create`, `get`, `list`, `image` or `any`.
+            retry_after: A `Retry-After` header: seconds, or an HTTP date string.
+            body: The JSON body; defaults to the service's `{"message": ...}` for the status.
+            html: Send a gateway's HTML error page instead of JSON.
+            after_processing: Handle the request first (a create makes a task), then answer the
+                error: the ambiguous case a client must not blindly retry.
+
+        Raises:
+            ValueError: `status` is not 4xx or 5xx, or `count` is below 1.
+        """
+        if not 400 <= status <= 599:
+            raise ValueError(f"status must be a 4xx or 5xx error status, got {status}")
+        reply = error_reply(status, retry_after=retry_after, body=body, html=html)
+        self._arm(
+            FailFault(
+                operation=on,
+                remaining=_positive(count),
+                after_processing=after_processing,
+                reply=reply,
+            )
+        )
+
+    def drop_next(
+        self, *, count: int = 1, on: Operation = "any", after_processing: bool = False
+    ) -> None:
+        """Close the connection of the next `count` matching requests without answering.
+
+        In-process, the client sees `httpx.RemoteProtocolError`; over HTTP, the socket closes.
+
+        Args:
+            count: How many requests it applies to.
+            on: Which requests: `create`, `get`, `list`, `image` or `any`.
+            after_processing: Handle the request first (a create makes a task), then drop: the
+                client cannot tell whether the service acted.
+
+        Raises:
+            ValueError: `count` is below 1.
+        """
+        self._arm(
+            DropFault(operation=on, remaining=_positive(count), after_processing=after_processing)
+        )
+
+    def delay_next(self, seconds: float, *, count: int = 1, on: Operation = "any") -> None:
+        """Answer the next `count` matching requests `seconds` late, on the fake's clock.
+
+        The request is handled on arrival (a create makes a task). In-process, when `seconds`
+        exceeds the request's read timeout, the clock moves by the timeout and the client sees
+        `httpx.ReadTimeout`.
+
+        Args:
+            seconds: The delay.
+            count: How many requests it applies to.
+            on: Which requests: `create`, `get`, `list`, `image` or `any`.
+
+        Raises:
+            ValueError: `seconds` is negative or `count` is below 1.
+        """
+        if seconds < 0:
+            raise ValueError(f"seconds must be 0 or more, got {seconds}")
+        self._arm(DelayFault(operation=on, remaining=_positive(count), seconds=seconds))
+
+    def fail_task_next(self, *, count: int = 1) -> None:
+        """Make the next `count` tasks created end FAILED instead of COMPLETED.
+
+        Raises:
+            ValueError: `count` is below 1.
+        """
+        with self._lock:
+            self._failing_tasks += _positive(count)
+
+    def unknown_status_next(self, status: str = "QUEUED", *, count: int = 1) -> None:
+        """Make the next `count` GETs of a task report `status` (with no images).
+
+        For testing that a client survives a status added to the service after its release.
+
+        Raises:
+            ValueError: `count` is below 1.
+        """
+        with self._lock:
+            self._reported_statuses.extend([status] * _positive(count))
+
+    def count(self, *, method: str | None = None, operation: str | None = None) -> int:
+        """How many requests were received, optionally only of one method and/or operation."""
+        with self._lock:
+            return sum(
+                1
+                for request in self.requests
+                if method in (None, request.method) and operation in (None, request.operation)
+            )
+
+    def _arm(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.arm(fault)
+
+    # -- handling ------------------------------------------------------------------------------
+
+    def _handle(self, request: FakeRequest) -> Outcome:
+        """Answer one request, whatever carried it; send the webhooks that fell due first."""
+        with self._lock:
+            due = self._due_webhooks()
+            matched = route(request.method, request.raw_path)
+            fault = self._faults.take(matched.operation)
+            processed = None
+            if fault is None or fault.after_processing:
+                processed = self._respond(request, matched)
+            outcome = Outcome(reply=processed) if fault is None else fault.outcome(processed)
+            self.requests.append(
+                record(
+                    request,
+                    operation=matched.operation,
+                    status=None if outcome.reply is None else outcome.reply.status,
+                    fault=None if fault is None else fault.name,
+                    at=self._clock.monotonic(),
+                )
+            )
+        self._send(due)
+        return outcome
+
+    def _respond(self, request: FakeRequest, target: Route) -> Reply:
+        if not target.allowed:
+            return json_reply(404, {"message": "Not found"})
+        if target.operation == "image":
+            return self._image(target.segment)
+        refused = self._refused_key(request.headers.get("x-magnific-api-key", ""))
+        if refused is not None:
+            return refused
+        if target.operation == "create":
+            return self._create(request)
+        if target.operation == "get":
+            return self._get(target.segment)
+        if target.operation == "list":
+            return self._list()
+        return json_reply(
+            405, {"message": "Method not allowed"}, headers={"allow": ", ".join(target.allowed)}
+        )
+
+    def _refused_key(self, key: str) -> Reply | None:
+        if not key:
+            return json_reply(401, {"message": "Missing API key"})
+        if self._api_key is not None and key != self._api_key:
+            return json_reply(401, {"message": "Invalid API key"})
+        return None
+
+    def _create(self, request: FakeRequest) -> Reply:
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            return _invalid([{"name": "body", "reason": "Expected Content-Type application/json"}])
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return _invalid([{"name": "body", "reason": "Invalid JSON"}])
+        problems = invalid_params(body)
+        if problems:
+            return _invalid(problems)
+        task = FakeTask(
+            task_id=str(uuid.uuid4()),
+            body=body,
+            created_at=self._clock.monotonic(),
+            schedule=schedule_for(self._schedule, body),
+            fails=self._failing_tasks > 0,
+            origin=request.origin,
+        )
+        self._failing_tasks = max(0, self._failing_tasks - 1)
+        self.tasks[task.task_id] = task
+        return json_reply(200, {"data": task.detail(task.status_at(task.created_at))})
+
+    def _get(self, task_id: str) -> Reply:
+        task = self.tasks.get(task_id)
+        if task is None:
+            return json_reply(404, _NOT_FOUND)
+        detail = task.detail(task.status_at(self._clock.monotonic()))
+        if self._reported_statuses:
+            detail.update(status=self._reported_statuses.popleft(), generated=[])
+        return json_reply(200, {"data": detail})
+
+    def _list(self) -> Reply:
+        now = self._clock.monotonic()
+        listed = [
+            {"task_id": task.task_id, "status": task.status_at(now)} for task in self.tasks.values()
+        ]
+        return json_reply(200, {"data": listed})
+
+    def _image(self, file_name: str) -> Reply:
+        task = (
+            self.tasks.get(file_name.removesuffix(".png")) if file_name.endswith(".png") else None
+        )
+        if task is None or task.status_at(self._clock.monotonic()) != "COMPLETED":
+            return json_reply(404, _NOT_FOUND)
+        width, height = image_size(task.aspect_ratio, task.resolution, scale=self._image_scale)
+        png = png_bytes(width, height, min_bytes=self._image_min_bytes)
+        return bytes_reply(200, png, content_type="image/png")
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def _due_webhooks(self) -> list[tuple[str, bytes, int]]:
+        """`(url, body, unix time)` of the status changes not yet notified; marks them notified."""
+        now = self._clock.monotonic()
+        due = []
+        for task in self.tasks.values():
+            if task.webhook_url is None:
+                continue
+            changes = [change for change in task.changes() if change[0] <= now]
+            for at, status in changes[task.notified :]:
+                due.append(
+                    (task.webhook_url, webhook_body(task.detail(status)), int(self._epoch + at))
+                )
+            task.notified = len(changes)
+        return due
+
+    def _send(self, due: list[tuple[str, bytes, int]]) -> None:
+        """Sign and send deliveries, outside the lock (a sender may call the fake back)."""
+        for url, body, timestamp in due:
+            delivery = deliver(
+                url,
+                body,
+                timestamp=timestamp,
+                secret=self._webhook_secret,
+                sender=self._webhook_sender,
+            )
+            with self._lock:
+                self.webhook_deliveries.append(delivery)
+
+
+def _invalid(problems: list[dict[str, str]]) -> Reply:
+    return json_reply(
+        400,
+        {"message": _INVALID_BODY_MESSAGE, "invalid_params": problems},
+        content_type="application/problem+json",
+    )
+
+
+def _positive(count: int) -> int:
+    if count < 1:
+        raise ValueError(f"count must be 1 or more, got {count}")
+    return count
