@@ -9,8 +9,10 @@ with NanoBananaPro() as client:                  # MAGNIFIC_API_KEY from the env
 ```
 """
 
+from ._batch import BatchResult
 from ._config import package_version
 from ._polling import PollSchedule
+from ._ratelimit import RateLimit
 from .async_client import AsyncNanoBananaPro
 from .client import NanoBananaPro
 from .enums import AspectRatio, MimeType, Resolution
@@ -46,6 +48,7 @@ __all__ = [
     "AsyncNanoBananaPro",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResult",
     "DownloadError",
     "InvalidRequestError",
     "MimeType",
@@ -54,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "PollSchedule",
+    "RateLimit",
     "RateLimitError",
     "ReferenceImage",
     "Resolution",

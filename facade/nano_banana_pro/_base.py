@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
+
+from nano_banana_pro_api.models import CreateImageRequest
 
 from ._config import (
     check_max_retries,
@@ -11,7 +15,8 @@ from ._config import (
     resolve_timeout,
 )
 from ._logging import configure_from_env
-from ._polling import PollSchedule
+from ._polling import CompletionHistory, PollSchedule, TaskOrigin, TaskOrigins, WaitState
+from ._ratelimit import RateLimit, TokenBucket
 from ._retry import RetryPolicy
 from .clock import Clock, SystemClock
 from .errors import InvalidRequestError
@@ -31,6 +36,7 @@ class ClientCore:
         wait_timeout: float,
         clock: Clock | None,
         poll_schedule: PollSchedule | None,
+        rate_limit: RateLimit | None,
     ) -> None:
         configure_from_env()
         self.api_key = resolve_api_key(api_key)
@@ -40,6 +46,43 @@ class ClientCore:
         self.wait_timeout = check_wait_timeout(wait_timeout)
         self.clock: Clock = clock or SystemClock()
         self.poll_schedule = poll_schedule or PollSchedule()
+        self._bucket = None if rate_limit is None else TokenBucket(rate_limit, clock=self.clock)
+        self._history = CompletionHistory()
+        self._origins = TaskOrigins()
+
+    def throttle(self) -> float:
+        """Seconds to wait before the next request, under the client's rate limit."""
+        return 0.0 if self._bucket is None else self._bucket.reserve()
+
+    def remember_created(self, task: Task, body: CreateImageRequest) -> None:
+        """Note a new task's kind (its resolution) and creation time, for the poll schedule."""
+        kind = str(body.resolution)
+        self._origins.remember(
+            task.task_id, TaskOrigin(kind=kind, created_at=self.clock.monotonic())
+        )
+
+    def start_wait(
+        self,
+        task: Task | str,
+        *,
+        timeout: float | None,
+        on_update: Callable[[Task], object] | None,
+    ) -> WaitState:
+        """The bookkeeping of a new wait for `task`.
+
+        Raises:
+            InvalidRequestError: a bad task or timeout.
+        """
+        task_id = task_id_of(task)
+        return WaitState(
+            task_id=task_id,
+            timeout=self.wait_timeout if timeout is None else check_wait_timeout(timeout),
+            clock=self.clock,
+            schedule=self.poll_schedule,
+            history=self._history,
+            origin=self._origins.get(task_id),
+            on_update=on_update,
+        )
 
     def policy(self, max_retries: int | None) -> RetryPolicy:
         """The client's retry policy, or one with a per-call `max_retries`.
@@ -50,14 +93,6 @@ class ClientCore:
         if max_retries is None:
             return self.retry_policy
         return RetryPolicy(max_retries=check_max_retries(max_retries))
-
-    def wait_deadline_seconds(self, timeout: float | None) -> float:
-        """The wait's timeout: the per-call one, else the client's.
-
-        Raises:
-            InvalidRequestError: it is not a positive number.
-        """
-        return self.wait_timeout if timeout is None else check_wait_timeout(timeout)
 
     def describe(self, class_name: str) -> str:
         """A repr without the key."""
@@ -87,3 +122,14 @@ def task_id_of(task: Task | str) -> str:
     if not isinstance(task_id, str) or not task_id.strip():
         raise InvalidRequestError("task", f"pass a Task or a task id string, got {task!r}")
     return task_id.strip()
+
+
+def check_concurrency(concurrency: int) -> int:
+    """`concurrency` itself, once checked.
+
+    Raises:
+        InvalidRequestError: it is not a positive integer.
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidRequestError("concurrency", f"must be an integer >= 1, got {concurrency!r}")
+    return concurrency

@@ -7,6 +7,7 @@ from importlib import metadata
 
 import httpx
 
+from ._ratelimit import RateLimit
 from .errors import InvalidRequestError
 
 DEFAULT_BASE_URL = "https://api.magnific.com"
@@ -15,6 +16,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 #: Overall deadline of `wait()` and `generate()`, in seconds.
 DEFAULT_WAIT_TIMEOUT = 600.0
+#: Client-side rate limit: inside the service's per-IP limits (see `RateLimit`).
+DEFAULT_RATE_LIMIT = RateLimit()
 
 ENV_API_KEY = "MAGNIFIC_API_KEY"
 ENV_BASE_URL = "MAGNIFIC_BASE_URL"

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._base import ClientCore, task_id_of
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT
+from ._base import ClientCore, check_concurrency, task_id_of
+from ._batch import BatchRequest, BatchResult, prepare_batch
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from ._download import CHUNK_SIZE, ImageTarget, check_image_url, cleanup_on_failure, target_folder
-from ._polling import PollSchedule, WaitState
+from ._polling import PollSchedule
+from ._ratelimit import RateLimit
 from ._retry import call_with_retries_async
 from ._seam import AsyncServiceApi, build_async_download_client, translated_failures
 from .clock import Clock
 from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
-from .errors import InvalidRequestError, NanoBananaProError
+from .errors import InvalidRequestError, NanoBananaProError, TaskFailedError
 from .request import ReferenceImageLike, build_create_request
 from .task import Task
 
 __all__ = ["AsyncNanoBananaPro"]
+
+T = TypeVar("T")
 
 
 class AsyncNanoBananaPro:
@@ -42,7 +47,9 @@ class AsyncNanoBananaPro:
             API, and left open on `aclose()`.
         transport: An httpx transport for the API and downloads (for example a fake's).
         clock: Time source for backoff and polling (tests pass a virtual one).
-        poll_schedule: How often `wait()` polls.
+        poll_schedule: How often `wait()` polls (by default it learns from this client's tasks).
+        rate_limit: Client-side limit on API requests, shared by all calls (default 8/s with
+            bursts of 20, inside the service's per-IP limits); None disables it.
 
     Raises:
         InvalidRequestError: no API key, or a setting out of range.
@@ -60,6 +67,7 @@ class AsyncNanoBananaPro:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         poll_schedule: PollSchedule | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
     ) -> None:
         self._core = ClientCore(
             api_key=api_key,
@@ -69,6 +77,7 @@ class AsyncNanoBananaPro:
             wait_timeout=wait_timeout,
             clock=clock,
             poll_schedule=poll_schedule,
+            rate_limit=rate_limit,
         )
         self._api = AsyncServiceApi(
             api_key=self._core.api_key,
@@ -115,12 +124,11 @@ class AsyncNanoBananaPro:
             reference_images=reference_images,
             webhook_url=webhook_url,
         )
-        return await call_with_retries_async(
-            partial(self._api.create, body),
-            policy=self._core.policy(max_retries),
-            clock=self._core.clock,
-            idempotent=False,
+        task = await self._call(
+            partial(self._api.create, body), max_retries=max_retries, idempotent=False
         )
+        self._core.remember_created(task, body)
+        return task
 
     async def get(self, task: Task | str, *, max_retries: int | None = None) -> Task:
         """The task's current state.
@@ -136,16 +144,39 @@ class AsyncNanoBananaPro:
 
     async def _get(self, task_id: str, *, max_retries: int | None, deadline: float | None) -> Task:
         try:
-            return await call_with_retries_async(
+            return await self._call(
                 partial(self._api.get, task_id),
-                policy=self._core.policy(max_retries),
-                clock=self._core.clock,
+                max_retries=max_retries,
                 idempotent=True,
                 deadline=deadline,
             )
         except NanoBananaProError as error:
             error.task_id = task_id
             raise
+
+    async def _call(
+        self,
+        operation: Callable[[], Awaitable[T]],
+        *,
+        max_retries: int | None,
+        idempotent: bool,
+        deadline: float | None = None,
+    ) -> T:
+        """One API operation: rate-limited, retried per policy, never past `deadline`."""
+
+        async def attempt() -> T:
+            pause = self._core.throttle()
+            if pause > 0:
+                await self._core.clock.asleep(pause)
+            return await operation()
+
+        return await call_with_retries_async(
+            attempt,
+            policy=self._core.policy(max_retries),
+            clock=self._core.clock,
+            idempotent=idempotent,
+            deadline=deadline,
+        )
 
     async def list(self, *, max_retries: int | None = None) -> list[Task]:
         """The key's tasks (ids and statuses only; `get()` one for its images).
@@ -154,12 +185,7 @@ class AsyncNanoBananaPro:
             APIError: the service refused or failed.
             APIConnectionError: the service could not be reached or did not answer.
         """
-        return await call_with_retries_async(
-            self._api.list,
-            policy=self._core.policy(max_retries),
-            clock=self._core.clock,
-            idempotent=True,
-        )
+        return await self._call(self._api.list, max_retries=max_retries, idempotent=True)
 
     async def wait(
         self,
@@ -171,7 +197,8 @@ class AsyncNanoBananaPro:
         """Poll until the task COMPLETED, and return it.
 
         Args:
-            task: A `Task` or a task id (to resume a wait cut short).
+            task: A `Task` (its state counts as the first poll) or a task id (to resume a
+                wait cut short).
             timeout: Overall deadline in seconds (default: the client's `wait_timeout`);
                 retries never extend it.
             on_update: Called with the task on every status change.
@@ -181,18 +208,15 @@ class AsyncNanoBananaPro:
             WaitTimeoutError: the deadline passed first; the task may still finish.
             NanoBananaProError: polling failed; `.task_id` says which task to resume.
         """
-        state = WaitState(
-            task_id=task_id_of(task),
-            timeout=self._core.wait_deadline_seconds(timeout),
-            clock=self._core.clock,
-            schedule=self._core.poll_schedule,
-            on_update=on_update,
-        )
+        state = self._core.start_wait(task, timeout=timeout, on_update=on_update)
+        current = task if isinstance(task, Task) else None
         while True:
-            current = await self._get(state.task_id, max_retries=None, deadline=state.deadline)
+            if current is None:
+                current = await self._get(state.task_id, max_retries=None, deadline=state.deadline)
             if state.observe(current):
                 return current
             await self._core.clock.asleep(state.next_pause())
+            current = None
 
     async def generate(
         self,
@@ -221,6 +245,81 @@ class AsyncNanoBananaPro:
             webhook_url=webhook_url,
         )
         return await self.wait(task, timeout=timeout, on_update=on_update)
+
+    async def generate_many(
+        self,
+        requests: Iterable[str | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        download_to: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        timeout: float | None = None,
+        on_result: Callable[[BatchResult], object] | None = None,
+    ) -> builtins.list[BatchResult]:
+        """Generate many images, `concurrency` at a time, under the client's rate limit.
+
+        Args:
+            requests: Prompts, or dicts of `create()` parameters (`prompt`, `aspect_ratio`,
+                `resolution`, `reference_images`, `webhook_url`).
+            concurrency: Items in flight at once.
+            download_to: Save each completed item's images into this folder.
+            overwrite: Replace existing files when downloading.
+            timeout: Deadline of each item's wait (default: the client's `wait_timeout`).
+            on_result: Called with each item's result as it finishes (any order).
+
+        Returns:
+            One result per item, in input order: a completed task (with its files) or the
+            error, with the task id whenever a task was created. Invalid items get an
+            `InvalidRequestError` and send nothing.
+
+        Raises:
+            InvalidRequestError: `requests` is not a list, or `concurrency` is below 1.
+        """
+        items = prepare_batch(requests)
+        check_concurrency(concurrency)
+
+        slots = asyncio.Semaphore(concurrency)
+
+        async def run(item: BatchRequest) -> BatchResult:
+            async with slots:
+                result = await self._run_batch_item(
+                    item, download_to=download_to, overwrite=overwrite, timeout=timeout
+                )
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        return builtins.list(await asyncio.gather(*(run(item) for item in items)))
+
+    async def _run_batch_item(
+        self,
+        item: BatchRequest,
+        *,
+        download_to: str | os.PathLike[str] | None,
+        overwrite: bool,
+        timeout: float | None,
+    ) -> BatchResult:
+        if item.body is None:
+            return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
+        task: Task | None = None
+        try:
+            task = await self._call(
+                partial(self._api.create, item.body), max_retries=None, idempotent=False
+            )
+            self._core.remember_created(task, item.body)
+            task = await self.wait(task, timeout=timeout)
+            files = (
+                ()
+                if download_to is None
+                else tuple(await self.download(task, download_to, overwrite=overwrite))
+            )
+        except TaskFailedError as error:
+            return BatchResult(
+                index=item.index, parameters=item.parameters, task=error.task, error=error
+            )
+        except NanoBananaProError as error:
+            return BatchResult(index=item.index, parameters=item.parameters, task=task, error=error)
+        return BatchResult(index=item.index, parameters=item.parameters, task=task, files=files)
 
     async def download(
         self,

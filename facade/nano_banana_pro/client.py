@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._base import ClientCore, task_id_of
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT
+from ._base import ClientCore, check_concurrency, task_id_of
+from ._batch import BatchRequest, BatchResult, prepare_batch
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from ._download import CHUNK_SIZE, ImageTarget, check_image_url, cleanup_on_failure, target_folder
-from ._polling import PollSchedule, WaitState
+from ._polling import PollSchedule
+from ._ratelimit import RateLimit
 from ._retry import call_with_retries
 from ._seam import ServiceApi, build_download_client, translated_failures
 from .clock import Clock
 from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
-from .errors import InvalidRequestError, NanoBananaProError
+from .errors import InvalidRequestError, NanoBananaProError, TaskFailedError
 from .request import ReferenceImageLike, build_create_request
 from .task import Task
 
 __all__ = ["NanoBananaPro"]
+
+T = TypeVar("T")
 
 
 class NanoBananaPro:
@@ -42,7 +47,9 @@ class NanoBananaPro:
             and left open on `close()`.
         transport: An httpx transport for the API and downloads (for example a fake's).
         clock: Time source for backoff and polling (tests pass a virtual one).
-        poll_schedule: How often `wait()` polls.
+        poll_schedule: How often `wait()` polls (by default it learns from this client's tasks).
+        rate_limit: Client-side limit on API requests, shared by all calls (default 8/s with
+            bursts of 20, inside the service's per-IP limits); None disables it.
 
     Raises:
         InvalidRequestError: no API key, or a setting out of range.
@@ -60,6 +67,7 @@ class NanoBananaPro:
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
         poll_schedule: PollSchedule | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
     ) -> None:
         self._core = ClientCore(
             api_key=api_key,
@@ -69,6 +77,7 @@ class NanoBananaPro:
             wait_timeout=wait_timeout,
             clock=clock,
             poll_schedule=poll_schedule,
+            rate_limit=rate_limit,
         )
         self._api = ServiceApi(
             api_key=self._core.api_key,
@@ -113,12 +122,11 @@ class NanoBananaPro:
             reference_images=reference_images,
             webhook_url=webhook_url,
         )
-        return call_with_retries(
-            partial(self._api.create, body),
-            policy=self._core.policy(max_retries),
-            clock=self._core.clock,
-            idempotent=False,
+        task = self._call(
+            partial(self._api.create, body), max_retries=max_retries, idempotent=False
         )
+        self._core.remember_created(task, body)
+        return task
 
     def get(self, task: Task | str, *, max_retries: int | None = None) -> Task:
         """The task's current state.
@@ -134,16 +142,39 @@ class NanoBananaPro:
 
     def _get(self, task_id: str, *, max_retries: int | None, deadline: float | None) -> Task:
         try:
-            return call_with_retries(
+            return self._call(
                 partial(self._api.get, task_id),
-                policy=self._core.policy(max_retries),
-                clock=self._core.clock,
+                max_retries=max_retries,
                 idempotent=True,
                 deadline=deadline,
             )
         except NanoBananaProError as error:
             error.task_id = task_id
             raise
+
+    def _call(
+        self,
+        operation: Callable[[], T],
+        *,
+        max_retries: int | None,
+        idempotent: bool,
+        deadline: float | None = None,
+    ) -> T:
+        """One API operation: rate-limited, retried per policy, never past `deadline`."""
+
+        def attempt() -> T:
+            pause = self._core.throttle()
+            if pause > 0:
+                self._core.clock.sleep(pause)
+            return operation()
+
+        return call_with_retries(
+            attempt,
+            policy=self._core.policy(max_retries),
+            clock=self._core.clock,
+            idempotent=idempotent,
+            deadline=deadline,
+        )
 
     def list(self, *, max_retries: int | None = None) -> list[Task]:
         """The key's tasks (ids and statuses only; `get()` one for its images).
@@ -152,12 +183,7 @@ class NanoBananaPro:
             APIError: the service refused or failed.
             APIConnectionError: the service could not be reached or did not answer.
         """
-        return call_with_retries(
-            self._api.list,
-            policy=self._core.policy(max_retries),
-            clock=self._core.clock,
-            idempotent=True,
-        )
+        return self._call(self._api.list, max_retries=max_retries, idempotent=True)
 
     def wait(
         self,
@@ -169,7 +195,8 @@ class NanoBananaPro:
         """Poll until the task COMPLETED, and return it.
 
         Args:
-            task: A `Task` or a task id (to resume a wait cut short).
+            task: A `Task` (its state counts as the first poll) or a task id (to resume a
+                wait cut short).
             timeout: Overall deadline in seconds (default: the client's `wait_timeout`);
                 retries never extend it.
             on_update: Called with the task on every status change.
@@ -179,18 +206,15 @@ class NanoBananaPro:
             WaitTimeoutError: the deadline passed first; the task may still finish.
             NanoBananaProError: polling failed; `.task_id` says which task to resume.
         """
-        state = WaitState(
-            task_id=task_id_of(task),
-            timeout=self._core.wait_deadline_seconds(timeout),
-            clock=self._core.clock,
-            schedule=self._core.poll_schedule,
-            on_update=on_update,
-        )
+        state = self._core.start_wait(task, timeout=timeout, on_update=on_update)
+        current = task if isinstance(task, Task) else None
         while True:
-            current = self._get(state.task_id, max_retries=None, deadline=state.deadline)
+            if current is None:
+                current = self._get(state.task_id, max_retries=None, deadline=state.deadline)
             if state.observe(current):
                 return current
             self._core.clock.sleep(state.next_pause())
+            current = None
 
     def generate(
         self,
@@ -219,6 +243,79 @@ class NanoBananaPro:
             webhook_url=webhook_url,
         )
         return self.wait(task, timeout=timeout, on_update=on_update)
+
+    def generate_many(
+        self,
+        requests: Iterable[str | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        download_to: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        timeout: float | None = None,
+        on_result: Callable[[BatchResult], object] | None = None,
+    ) -> builtins.list[BatchResult]:
+        """Generate many images, `concurrency` at a time, under the client's rate limit.
+
+        Args:
+            requests: Prompts, or dicts of `create()` parameters (`prompt`, `aspect_ratio`,
+                `resolution`, `reference_images`, `webhook_url`).
+            concurrency: Items in flight at once (threads).
+            download_to: Save each completed item's images into this folder.
+            overwrite: Replace existing files when downloading.
+            timeout: Deadline of each item's wait (default: the client's `wait_timeout`).
+            on_result: Called with each item's result as it finishes (any order).
+
+        Returns:
+            One result per item, in input order: a completed task (with its files) or the
+            error, with the task id whenever a task was created. Invalid items get an
+            `InvalidRequestError` and send nothing.
+
+        Raises:
+            InvalidRequestError: `requests` is not a list, or `concurrency` is below 1.
+        """
+        items = prepare_batch(requests)
+        check_concurrency(concurrency)
+
+        def run(item: BatchRequest) -> BatchResult:
+            result = self._run_batch_item(
+                item, download_to=download_to, overwrite=overwrite, timeout=timeout
+            )
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return builtins.list(pool.map(run, items))
+
+    def _run_batch_item(
+        self,
+        item: BatchRequest,
+        *,
+        download_to: str | os.PathLike[str] | None,
+        overwrite: bool,
+        timeout: float | None,
+    ) -> BatchResult:
+        if item.body is None:
+            return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
+        task: Task | None = None
+        try:
+            task = self._call(
+                partial(self._api.create, item.body), max_retries=None, idempotent=False
+            )
+            self._core.remember_created(task, item.body)
+            task = self.wait(task, timeout=timeout)
+            files = (
+                ()
+                if download_to is None
+                else tuple(self.download(task, download_to, overwrite=overwrite))
+            )
+        except TaskFailedError as error:
+            return BatchResult(
+                index=item.index, parameters=item.parameters, task=error.task, error=error
+            )
+        except NanoBananaProError as error:
+            return BatchResult(index=item.index, parameters=item.parameters, task=task, error=error)
+        return BatchResult(index=item.index, parameters=item.parameters, task=task, files=files)
 
     def download(
         self,

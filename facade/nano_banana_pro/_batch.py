@@ -1,0 +1,97 @@
+"""Batches: what one item of `generate_many` asks for, and what became of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from nano_banana_pro_api.models import CreateImageRequest
+
+from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION
+from .errors import InvalidRequestError, NanoBananaProError
+from .request import build_create_request
+from .task import Task
+
+__all__ = ["BatchRequest", "BatchResult", "prepare_batch"]
+
+#: The parameters one batch item may set: those of `create()`.
+ITEM_PARAMETERS = ("prompt", "aspect_ratio", "resolution", "reference_images", "webhook_url")
+
+
+@attrs.frozen(kw_only=True)
+class BatchRequest:
+    """One item of a batch, as given, and its create body once validated."""
+
+    index: int
+    parameters: Mapping[str, Any]
+    body: CreateImageRequest | None
+    error: InvalidRequestError | None
+
+
+@attrs.frozen(kw_only=True)
+class BatchResult:
+    """What became of one batch item.
+
+    Attributes:
+        index: The item's position in the input.
+        parameters: The item's parameters, as given (a prompt becomes `{"prompt": ...}`).
+        task: The task as last seen (COMPLETED on success), or None when none was created.
+        error: Why the item did not complete, or None.
+        files: The downloaded images, when a download folder was given.
+    """
+
+    index: int
+    parameters: Mapping[str, Any]
+    task: Task | None = None
+    error: NanoBananaProError | None = None
+    files: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the task COMPLETED (and its images were saved, if asked)."""
+        return self.error is None and self.task is not None and self.task.is_completed
+
+    @property
+    def task_id(self) -> str | None:
+        """The id of the task created for this item, if any: never lost, even on error."""
+        if self.task is not None:
+            return self.task.task_id
+        return self.error.task_id if self.error is not None else None
+
+
+def prepare_batch(requests: Iterable[str | Mapping[str, Any]]) -> list[BatchRequest]:
+    """Validate every item before anything is sent; invalid items carry their error.
+
+    Raises:
+        InvalidRequestError: `requests` is a single string, not a list of prompts.
+    """
+    if isinstance(requests, str | bytes):
+        raise InvalidRequestError("requests", "pass a list of prompts or of parameter dicts")
+    return [_prepare(index, item) for index, item in enumerate(requests)]
+
+
+def _prepare(index: int, item: str | Mapping[str, Any]) -> BatchRequest:
+    parameters: Mapping[str, Any] = {"prompt": item} if isinstance(item, str) else item
+    try:
+        if not isinstance(parameters, Mapping):
+            raise InvalidRequestError(
+                f"requests[{index}]", f"must be a prompt or a dict, got {type(item).__name__}"
+            )
+        unknown = sorted(set(parameters) - set(ITEM_PARAMETERS))
+        if unknown:
+            raise InvalidRequestError(
+                f"requests[{index}]", f"unknown parameters {unknown}", allowed=ITEM_PARAMETERS
+            )
+        body = build_create_request(
+            prompt=parameters.get("prompt"),  # type: ignore[arg-type]  # checked inside
+            aspect_ratio=parameters.get("aspect_ratio", DEFAULT_ASPECT_RATIO),
+            resolution=parameters.get("resolution", DEFAULT_RESOLUTION),
+            reference_images=parameters.get("reference_images"),
+            webhook_url=parameters.get("webhook_url"),
+        )
+    except InvalidRequestError as error:
+        return BatchRequest(index=index, parameters=parameters, body=None, error=error)
+    return BatchRequest(index=index, parameters=parameters, body=body, error=None)
