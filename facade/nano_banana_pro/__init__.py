@@ -9,35 +9,73 @@ with NanoBananaPro() as client:                  # MAGNIFIC_API_KEY from the env
 ```
 """
 
-from ._batch import BatchResult
-from ._config import package_version
-from ._polling import PollSchedule
-from ._ratelimit import RateLimit
-from .async_client import AsyncNanoBananaPro
-from .client import NanoBananaPro
-from .enums import AspectRatio, MimeType, Resolution
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    DownloadError,
-    InvalidRequestError,
-    NanoBananaProError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    TaskFailedError,
-    WaitTimeoutError,
-    WebhookVerificationError,
-)
-from .request import ReferenceImage
-from .task import Task, TaskStatus
+# Names load on first use (PEP 562), so `import nano_banana_pro` stays cheap and a program that
+# only needs the sync client never imports the async one, the batch code or the CLI.
 
-__version__ = package_version()
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._batch import BatchResult
+    from ._polling import PollSchedule
+    from ._ratelimit import RateLimit
+    from .async_client import AsyncNanoBananaPro
+    from .client import NanoBananaPro
+    from .enums import AspectRatio, MimeType, Resolution
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        DownloadError,
+        InvalidRequestError,
+        NanoBananaProError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        TaskFailedError,
+        WaitTimeoutError,
+        WebhookVerificationError,
+    )
+    from .request import ReferenceImage
+    from .task import Task, TaskStatus
+
+_LAZY: dict[str, str] = {
+    "APIConnectionError": ".errors",
+    "APIError": ".errors",
+    "APIResponseValidationError": ".errors",
+    "APITimeoutError": ".errors",
+    "AspectRatio": ".enums",
+    "AsyncNanoBananaPro": ".async_client",
+    "AuthenticationError": ".errors",
+    "BadRequestError": ".errors",
+    "BatchResult": "._batch",
+    "DownloadError": ".errors",
+    "InvalidRequestError": ".errors",
+    "MimeType": ".enums",
+    "NanoBananaPro": ".client",
+    "NanoBananaProError": ".errors",
+    "NotFoundError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "PollSchedule": "._polling",
+    "RateLimit": "._ratelimit",
+    "RateLimitError": ".errors",
+    "ReferenceImage": ".request",
+    "Resolution": ".enums",
+    "ServerError": ".errors",
+    "Task": ".task",
+    "TaskFailedError": ".errors",
+    "TaskStatus": ".task",
+    "WaitTimeoutError": ".errors",
+    "WebhookVerificationError": ".errors",
+}
 
 __all__ = [
     "APIConnectionError",
@@ -69,3 +107,16 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from importlib import metadata
 
 import httpx
 
 from ._ratelimit import RateLimit
+from ._version import __version__
 from .errors import InvalidRequestError
 
 DEFAULT_BASE_URL = "https://api.magnific.com"
@@ -25,17 +25,9 @@ ENV_LOG = "MAGNIFIC_LOG"
 API_KEY_HEADER = "x-magnific-api-key"
 
 
-def package_version() -> str:
-    """The installed version of the distribution (or `0+unknown` when run from a bare tree)."""
-    try:
-        return metadata.version("magnific-nano-banana-pro")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
 def user_agent() -> str:
     """The User-Agent sent with every request: the package and its version."""
-    return f"magnific-nano-banana-pro/{package_version()} httpx/{httpx.__version__}"
+    return f"magnific-nano-banana-pro/{__version__} httpx/{httpx.__version__}"
 
 
 def resolve_api_key(api_key: str | None) -> str:

@@ -8,6 +8,7 @@ this package's errors, so nothing from inside the generated code reaches a calle
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -28,7 +29,7 @@ from nano_banana_pro_api.models import CreateImageRequest, TaskDetailResponse, T
 from nano_banana_pro_api.types import Response
 
 from ._config import API_KEY_HEADER, user_agent
-from ._translate import error_from_response, error_from_transport, is_json_response
+from ._translate import error_from_response, error_from_transport
 from .errors import APIResponseValidationError, NanoBananaProError
 from .task import Task
 
@@ -79,29 +80,24 @@ def _log_request(request: httpx.Request) -> None:
 
 def _log_response(response: httpx.Response) -> None:
     logger.debug(
-        "response %s %s -> %d (%d bytes)",
-        response.request.method,
-        response.request.url,
-        response.status_code,
-        len(response.content),
+        "response %s %s -> %d", response.request.method, response.request.url, response.status_code
     )
 
 
-def _check_answer(response: httpx.Response) -> None:
-    """Raise this package's error for an answer the generated code must not parse."""
-    _log_response(response)
-    if not response.is_success or not is_json_response(response):
-        raise error_from_response(response)
-
-
 def _sync_response_hook(response: httpx.Response) -> None:
-    response.read()
-    _check_answer(response)
+    """Raise this package's error for an error status, before the generated code parses it."""
+    if not response.is_success:
+        response.read()
+        raise error_from_response(response)
+    _log_response(response)
 
 
 async def _async_response_hook(response: httpx.Response) -> None:
-    await response.aread()
-    _check_answer(response)
+    """The async twin of `_sync_response_hook`."""
+    if not response.is_success:
+        await response.aread()
+        raise error_from_response(response)
+    _log_response(response)
 
 
 async def _async_request_hook(request: httpx.Request) -> None:
@@ -147,8 +143,10 @@ def _unexpected(response: Response[Any], problem: str) -> APIResponseValidationE
 
 
 def _invalid_shape(error: Exception) -> APIResponseValidationError:
+    not_json = isinstance(error, json.JSONDecodeError)
+    problem = "is not JSON" if not_json else "does not match the spec"
     return APIResponseValidationError(
-        f"the answer does not match the spec ({type(error).__name__}: {error})",
+        f"the answer {problem} ({type(error).__name__}: {error})",
         status_code=200,
         hint="Report this if it persists; the service may have changed",
     )

@@ -108,15 +108,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def is_json_response(response: httpx.Response) -> bool:
-    """True when the (read) body parses as JSON."""
-    try:
-        json.loads(response.content)
-    except ValueError:
-        return False
-    return True
-
-
 def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
     """The error for a request that got no complete answer.
 

@@ -6,7 +6,6 @@ in no real time and deterministically.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol, runtime_checkable
 
@@ -43,6 +42,8 @@ class SystemClock:
 
     async def asleep(self, seconds: float) -> None:
         """Yield to the event loop for `seconds`."""
+        import asyncio  # here, so that sync-only programs never import asyncio
+
         await asyncio.sleep(max(0.0, seconds))
 
     def __repr__(self) -> str:
@@ -82,6 +83,8 @@ class VirtualClock:
 
     async def asleep(self, seconds: float) -> None:
         """Like `sleep`, then yield to the event loop once so other tasks can run."""
+        import asyncio  # here, so that sync-only programs never import asyncio
+
         self.sleep(seconds)
         await asyncio.sleep(0)
 
