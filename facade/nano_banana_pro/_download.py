@@ -19,13 +19,37 @@ import httpx
 
 from ._translate import error_from_response
 from .errors import DownloadError, InvalidRequestError
+from .task import Task
 
-__all__ = ["ImageTarget", "check_image_url", "target_folder"]
+__all__ = ["ImageTarget", "cleanup_on_failure", "plan_downloads"]
 
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 #: Size of the chunks written to disk.
 CHUNK_SIZE = 1 << 16
+
+
+def plan_downloads(
+    task: Task, out_dir: str | os.PathLike[str], *, overwrite: bool
+) -> list[tuple[str, ImageTarget]]:
+    """Check everything before any transfer: the task, the folder, the URLs, files in the way.
+
+    Raises:
+        InvalidRequestError: the task has not COMPLETED, or `out_dir` is not a folder.
+        DownloadError: a URL is not http(s), or a file is in the way.
+    """
+    if not task.is_completed:
+        raise InvalidRequestError(
+            "task", f"task {task.task_id} is {task.status}, not COMPLETED: wait() for it first"
+        )
+    folder = target_folder(out_dir)
+    plan = []
+    for index, url in enumerate(task.generated):
+        check_image_url(url)
+        target = ImageTarget(folder, task_id=task.task_id, index=index, overwrite=overwrite)
+        target.refuse_existing()
+        plan.append((url, target))
+    return plan
 
 
 def check_image_url(url: str) -> httpx.URL:

@@ -16,14 +16,14 @@ import httpx
 from ._base import ClientCore, check_concurrency, task_id_of
 from ._batch import BatchRequest, BatchResult, prepare_batch
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
-from ._download import CHUNK_SIZE, ImageTarget, check_image_url, cleanup_on_failure, target_folder
+from ._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
 from ._polling import PollSchedule
 from ._ratelimit import RateLimit
 from ._retry import call_with_retries_async
 from ._seam import AsyncServiceApi, build_async_download_client, translated_failures
 from .clock import Clock
 from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
-from .errors import InvalidRequestError, NanoBananaProError, TaskFailedError
+from .errors import NanoBananaProError, TaskFailedError, about_task
 from .request import ReferenceImageLike, build_create_request
 from .task import Task
 
@@ -143,16 +143,13 @@ class AsyncNanoBananaPro:
         return await self._get(task_id, max_retries=max_retries, deadline=None)
 
     async def _get(self, task_id: str, *, max_retries: int | None, deadline: float | None) -> Task:
-        try:
+        with about_task(task_id):
             return await self._call(
                 partial(self._api.get, task_id),
                 max_retries=max_retries,
                 idempotent=True,
                 deadline=deadline,
             )
-        except NanoBananaProError as error:
-            error.task_id = task_id
-            raise
 
     async def _call(
         self,
@@ -338,28 +335,16 @@ class AsyncNanoBananaPro:
         """
         if not isinstance(task, Task) or not task.is_completed:
             task = await self.get(task)
-        if not task.is_completed:
-            raise InvalidRequestError(
-                "task", f"task {task.task_id} is {task.status}, not COMPLETED: wait() for it first"
-            )
-        folder = target_folder(out_dir)
-        for url in task.generated:
-            check_image_url(url)
-        targets = [
-            ImageTarget(folder, task_id=task.task_id, index=index, overwrite=overwrite)
-            for index in range(len(task.generated))
-        ]
-        for target in targets:
-            target.refuse_existing()
-        return [
-            await call_with_retries_async(
-                partial(self._download_one, url, target),
-                policy=self._core.retry_policy,
-                clock=self._core.clock,
-                idempotent=True,
-            )
-            for url, target in zip(task.generated, targets, strict=True)
-        ]
+        with about_task(task.task_id):
+            return [
+                await call_with_retries_async(
+                    partial(self._download_one, url, target),
+                    policy=self._core.retry_policy,
+                    clock=self._core.clock,
+                    idempotent=True,
+                )
+                for url, target in plan_downloads(task, out_dir, overwrite=overwrite)
+            ]
 
     async def _download_one(self, url: str, target: ImageTarget) -> Path:
         with cleanup_on_failure(target) as slot, translated_failures():

@@ -6,7 +6,8 @@ Nothing here ever holds the API key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -189,6 +190,16 @@ class DownloadError(NanoBananaProError):
 
 class WebhookVerificationError(NanoBananaProError):
     """A webhook delivery failed verification; the message says which check failed."""
+
+
+@contextlib.contextmanager
+def about_task(task_id: str) -> Iterator[None]:
+    """Attach `task_id` to any error of this package raised inside the block."""
+    try:
+        yield
+    except NanoBananaProError as error:
+        error.task_id = task_id
+        raise
 
 
 def _invalid_params(body: object) -> tuple[tuple[str, str], ...]:

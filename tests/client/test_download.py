@@ -149,8 +149,9 @@ def test_an_expired_url_is_a_typed_error(
     client: Any, server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.on("IMAGE", httpx.Response(404, text="<Error>NoSuchKey</Error>"))
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as caught:
         client.download(completed(), tmp_path)
+    assert caught.value.task_id == TASK_ID
     assert leftovers(tmp_path) == []
 
 
