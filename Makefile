@@ -62,6 +62,5 @@ typecheck: $(VENV)/.installed ## mypy --strict on both packages
 test: install check-generated lint-spec lint typecheck ## Every check, then the test suite
 	$(BIN)/pytest
 
-demo: ## Generate an image offline against the fake server (not built yet)
-	@echo "make demo: the offline demo lands with the fake server and the CLI (issue 4); nothing to run yet." >&2
-	@exit 1
+demo: $(VENV)/.installed ## Generate an image offline (fake server + CLI) and check the PNG
+	@bash scripts/demo.sh "$(BIN)"

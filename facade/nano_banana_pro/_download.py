@@ -73,7 +73,12 @@ def target_folder(out_dir: str | os.PathLike[str]) -> Path:
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise InvalidRequestError("out_dir", f"{folder} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidRequestError(
+            "out_dir", f"cannot create {folder} ({error.strerror}): choose another folder"
+        ) from error
     return folder
 
 
@@ -100,7 +105,9 @@ class ImageTarget:
         for extension in (*_EXTENSIONS.values(), ".bin"):
             candidate = self._folder / f"{self._stem}{extension}"
             if candidate.exists():
-                raise DownloadError(f"{candidate} exists; pass overwrite=True to replace it")
+                raise DownloadError(
+                    f"{candidate} exists; pass overwrite=True (CLI: --overwrite) to replace it"
+                )
 
     def open(self, response: httpx.Response, *, url: str) -> IO[bytes]:
         """Check the answer, choose the final name from its content type, open a temp file.
@@ -145,7 +152,7 @@ class ImageTarget:
                 os.link(self._temp_path, self.path)
             except FileExistsError:
                 raise DownloadError(
-                    f"{self.path} exists; pass overwrite=True to replace it"
+                    f"{self.path} exists; pass overwrite=True (CLI: --overwrite) to replace it"
                 ) from None
             finally:
                 self._temp_path.unlink(missing_ok=True)

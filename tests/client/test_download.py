@@ -198,3 +198,10 @@ def test_out_dir_must_be_a_folder(client: Any, tmp_path: Path) -> None:
     not_a_folder.write_text("x")
     with pytest.raises(InvalidRequestError, match="out_dir"):
         client.download(completed(), not_a_folder)
+
+
+def test_an_out_dir_that_cannot_be_created_is_a_clear_error(client: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InvalidRequestError, match="cannot create"):
+        client.download(completed(), blocker / "sub")

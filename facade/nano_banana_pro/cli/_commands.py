@@ -1,0 +1,199 @@
+"""The commands that talk to the API: generate, status, wait, list, download."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from .._config import ENV_API_KEY
+from .._polling import PollSchedule
+from ..client import NanoBananaPro
+from ..errors import (
+    InvalidRequestError,
+    NanoBananaProError,
+    TaskFailedError,
+    WaitTimeoutError,
+)
+from ..task import Task, TaskStatus
+from ._failures import PROG, CliError, ExitCode, exit_code_for
+from ._output import print_files, print_json, print_tasks, task_json
+from ._progress import status_display
+
+__all__ = ["download", "generate", "list_tasks", "status", "wait"]
+
+
+def generate(args: argparse.Namespace) -> int:
+    """Create a task; unless --no-wait, wait for it and download its images."""
+    with _client(args) as client:
+        task = client.create(
+            args.prompt,
+            aspect_ratio=args.aspect_ratio,
+            resolution=args.resolution,
+            reference_images=args.references,
+            webhook_url=args.webhook_url,
+        )
+        with _resumable(task.task_id, _resume_command(args, task.task_id)):
+            _notice(f"task {task.task_id} created")
+            if args.no_wait:
+                _print_result(task, files=[], as_json=args.json)
+                return ExitCode.OK
+            finished = _wait(client, task, timeout=args.timeout)
+            files = client.download(finished, args.out)
+    _print_result(finished, files=files, as_json=args.json)
+    return ExitCode.OK
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print a task's status and image URLs."""
+    with _client(args) as client:
+        task = client.get(args.task_id)
+    _print_task(task, as_json=args.json)
+    return ExitCode.OK
+
+
+def wait(args: argparse.Namespace) -> int:
+    """Wait for a task to finish; with --out, download its images."""
+    with _client(args) as client, _resumable(args.task_id, _resume_command(args, args.task_id)):
+        _notice(f"waiting for task {args.task_id}")
+        finished = _wait(client, args.task_id, timeout=args.timeout)
+        files = (
+            None
+            if args.out is None
+            else client.download(finished, args.out, overwrite=args.overwrite)
+        )
+    if files is None:
+        _print_task(finished, as_json=args.json)
+    else:
+        _print_result(finished, files=files, as_json=args.json)
+    return ExitCode.OK
+
+
+def list_tasks(args: argparse.Namespace) -> int:
+    """Print the key's tasks and their statuses."""
+    with _client(args) as client:
+        tasks = client.list()
+    if args.json:
+        print_json([task_json(task) for task in tasks])
+    elif tasks:
+        print_tasks(tasks)
+    else:
+        _notice("no tasks")
+    return ExitCode.OK
+
+
+def download(args: argparse.Namespace) -> int:
+    """Download a COMPLETED task's images.
+
+    Raises:
+        TaskFailedError: the task FAILED: there is nothing to download.
+        CliError: the task has not finished yet.
+    """
+    with _client(args) as client:
+        task = client.get(args.task_id)
+        if task.status == TaskStatus.FAILED:
+            raise TaskFailedError(task)
+        if not task.is_completed:
+            raise CliError(
+                f"task {task.task_id} is {task.status}, not COMPLETED yet: run "
+                f"`{_resume_command(args, task.task_id)}` to wait for it and download",
+                exit_code=ExitCode.BAD_INPUT,
+            )
+        files = client.download(task, args.out, overwrite=args.overwrite)
+    _print_result(task, files=files, as_json=args.json)
+    return ExitCode.OK
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[NanoBananaPro]:
+    """The client, configured from the options and the environment.
+
+    Raises:
+        CliError: no API key anywhere (exit code AUTH).
+    """
+    poll_schedule = None if args.poll_interval is None else PollSchedule.fixed(args.poll_interval)
+    try:
+        client = NanoBananaPro(
+            api_key=args.api_key, base_url=args.base_url, poll_schedule=poll_schedule
+        )
+    except InvalidRequestError as error:
+        if error.field != "api_key":
+            raise
+        raise CliError(
+            f"no API key: set {ENV_API_KEY} (or pass --api-key). To try the CLI offline, run "
+            f"`{PROG} fake-server` and follow its hint.",
+            exit_code=ExitCode.AUTH,
+        ) from None
+    with client:
+        yield client
+
+
+def _wait(client: NanoBananaPro, task: Task | str, *, timeout: float | None) -> Task:
+    with status_display(sys.stderr) as show:
+        return client.wait(task, timeout=timeout, on_update=show)
+
+
+@contextlib.contextmanager
+def _resumable(task_id: str, resume_command: str) -> Iterator[None]:
+    """Say how to resume when waiting for an existing task stops short.
+
+    Errors that resuming would not cure (the task FAILED or is unknown, the key is refused)
+    pass through unchanged.
+
+    Raises:
+        CliError: the wait timed out, polling or downloading failed, or Ctrl-C was pressed.
+    """
+    try:
+        yield
+    except WaitTimeoutError as error:
+        raise CliError(
+            f"task {task_id} not finished after {error.elapsed:.1f}s (last status: "
+            f"{error.last_status}); it may still finish: resume with `{resume_command}`",
+            exit_code=ExitCode.TIMEOUT,
+        ) from error
+    except NanoBananaProError as error:
+        if exit_code_for(error) is not ExitCode.SERVICE:
+            raise
+        raise CliError(
+            f"{error}; task {task_id} exists: resume with `{resume_command}`",
+            exit_code=exit_code_for(error),
+        ) from error
+    except KeyboardInterrupt:
+        raise CliError(
+            f"interrupted; task {task_id} goes on: resume with `{resume_command}`",
+            exit_code=ExitCode.INTERRUPTED,
+        ) from None
+
+
+def _resume_command(args: argparse.Namespace, task_id: str) -> str:
+    """The `wait` command that picks up where this one stopped (never with the API key)."""
+    words = [PROG, "wait", task_id]
+    if args.out is not None:
+        words += ["--out", args.out]
+    if args.base_url is not None:
+        words += ["--base-url", args.base_url]
+    return shlex.join(words)
+
+
+def _print_task(task: Task, *, as_json: bool) -> None:
+    if as_json:
+        print_json(task_json(task))
+    else:
+        print_tasks([task])
+
+
+def _print_result(task: Task, *, files: list[Path], as_json: bool) -> None:
+    if as_json:
+        print_json(task_json(task, files=files))
+    elif files:
+        print_files(files)
+    else:
+        sys.stdout.write(f"{task.task_id}\n")
+
+
+def _notice(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+    sys.stderr.flush()

@@ -1,0 +1,107 @@
+"""How a command fails: exit codes, the one table mapping exceptions to them, the error line."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterable
+from enum import IntEnum
+
+from ..errors import (
+    AuthenticationError,
+    BadRequestError,
+    InvalidRequestError,
+    NanoBananaProError,
+    NotFoundError,
+    PermissionDeniedError,
+    TaskFailedError,
+    WaitTimeoutError,
+)
+
+__all__ = ["PROG", "CliError", "ExitCode", "Redactor", "exit_code_for", "report_failure"]
+
+PROG = "nano-banana-pro"
+
+
+class ExitCode(IntEnum):
+    """What the process returns; scripts branch on these."""
+
+    OK = 0
+    #: Anything unexpected (a local OS error, a bug): rerun with --debug.
+    UNEXPECTED = 1
+    #: The command line or the request was refused: fix it before trying again.
+    BAD_INPUT = 2
+    #: The API key is missing, wrong, or may not do this (out of credits).
+    AUTH = 3
+    #: Rate limit, server error, connection failure, failed download: try again later.
+    SERVICE = 4
+    #: The task ended FAILED.
+    TASK_FAILED = 5
+    #: The wait's deadline passed; the task may still finish (`wait` resumes it).
+    TIMEOUT = 6
+    #: Ctrl-C.
+    INTERRUPTED = 130
+
+
+# Most specific first: the first class the error is an instance of decides. Every other error
+# of the package (RateLimitError, ServerError, APIConnectionError, DownloadError...) is SERVICE.
+_EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
+    (InvalidRequestError, ExitCode.BAD_INPUT),
+    (BadRequestError, ExitCode.BAD_INPUT),
+    (NotFoundError, ExitCode.BAD_INPUT),
+    (AuthenticationError, ExitCode.AUTH),
+    (PermissionDeniedError, ExitCode.AUTH),
+    (TaskFailedError, ExitCode.TASK_FAILED),
+    (WaitTimeoutError, ExitCode.TIMEOUT),
+    (NanoBananaProError, ExitCode.SERVICE),
+    (KeyboardInterrupt, ExitCode.INTERRUPTED),
+)
+
+
+class CliError(Exception):
+    """A failure the CLI words itself (with what to run next), and its exit code."""
+
+    def __init__(self, message: str, *, exit_code: ExitCode) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The exit code for an exception that ended a command."""
+    if isinstance(error, CliError):
+        return error.exit_code
+    for error_type, code in _EXIT_CODES:
+        if isinstance(error, error_type):
+            return code
+    return ExitCode.UNEXPECTED
+
+
+class Redactor:
+    """Replaces the API key (and any other secret) in text about to be printed."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        # Longest first, so that a key containing another is replaced whole.
+        self._secrets = sorted({s for s in secrets if s and s.strip()}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        """`text` with every secret replaced by `***`."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def report_failure(error: BaseException, *, debug: bool, redact: Redactor) -> ExitCode:
+    """Print the error as one line on stderr (after its traceback with --debug); its exit code."""
+    if debug:
+        sys.stderr.write(redact("".join(traceback.format_exception(error))))
+    sys.stderr.write(redact(f"{PROG}: error: {_describe(error)}\n"))
+    sys.stderr.flush()
+    return exit_code_for(error)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(error, NanoBananaProError | CliError):
+        return str(error) or type(error).__name__
+    return f"unexpected {type(error).__name__}: {error} (rerun with --debug for the traceback)"

@@ -1,0 +1,48 @@
+"""What commands print on stdout: text for people, or one JSON document with --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..task import Task
+
+__all__ = ["print_files", "print_json", "print_tasks", "task_json"]
+
+
+def task_json(task: Task, *, files: Sequence[Path] | None = None) -> dict[str, Any]:
+    """The task as the service sent it (unknown fields kept), with `files` when some were saved."""
+    document: dict[str, Any] = {
+        **task.raw,
+        "task_id": task.task_id,
+        "status": str(task.status),
+        "generated": list(task.generated),
+    }
+    if files is not None:
+        document["files"] = [str(path) for path in files]
+    return document
+
+
+def print_json(document: object) -> None:
+    """One JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_tasks(tasks: Sequence[Task]) -> None:
+    """`<task_id> <STATUS>` per task, each image URL below its task."""
+    for task in tasks:
+        sys.stdout.write(f"{task.task_id} {task.status}\n")
+        for url in task.generated:
+            sys.stdout.write(f"  {url}\n")
+    sys.stdout.flush()
+
+
+def print_files(files: Sequence[Path]) -> None:
+    """One saved file per line."""
+    for path in files:
+        sys.stdout.write(f"{path}\n")
+    sys.stdout.flush()

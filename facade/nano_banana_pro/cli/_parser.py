@@ -1,0 +1,299 @@
+"""The command line: every command, its options, and a worked example in each `--help`."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
+
+from .._config import DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
+from .._version import __version__
+from ..enums import (
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_RESOLUTION,
+    AspectRatio,
+    Resolution,
+    parse_aspect_ratio,
+    parse_resolution,
+)
+from ..errors import InvalidRequestError
+from . import _commands, _fake_server
+from ._failures import PROG
+
+__all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
+
+DEFAULT_OUT_DIR = "out"
+DEFAULT_FAKE_PORT = 8787
+DEFAULT_TASK_SECONDS = 5.0
+_MAX_PORT = 65535
+_T = TypeVar("_T")
+
+
+class UsageError(Exception):
+    """The command line was refused; carries the usage of the (sub)command at fault."""
+
+    def __init__(self, *, usage: str, prog: str, message: str) -> None:
+        self.usage = usage
+        self.prog = prog
+        self.message = message
+        super().__init__(message)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises `UsageError` instead of printing and exiting, so `main` can redact and return.
+
+    Abbreviated options are refused (`allow_abbrev=False` everywhere), so that `--api-key` is
+    the only spelling of the key `main` has to redact.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(usage=self.format_usage(), prog=self.prog, message=message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `nano-banana-pro` parser; each command sets `run(args) -> exit code`."""
+    parser = _Parser(
+        prog=PROG,
+        allow_abbrev=False,
+        description="Generate images with Magnific Nano Banana Pro from the command line.",
+        epilog=_TOP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_global_options(top_level=True)],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    client_options = [_global_options(top_level=False)]
+
+    def command(name: str, summary: str, example: str, *, uses_api: bool = True) -> _Parser:
+        sub: _Parser = commands.add_parser(
+            name,
+            allow_abbrev=False,
+            help=summary,
+            description=summary,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=client_options if uses_api else [_debug_option(top_level=False)],
+        )
+        return sub
+
+    _add_generate(command)
+    status = command("status", "Show a task's status and image URLs.", f"{PROG} status TASK_ID")
+    status.add_argument("task_id", metavar="TASK_ID")
+    _add_json(status)
+    status.set_defaults(run=_commands.status)
+    _add_wait(command)
+    tasks = command("list", "List the key's tasks and their statuses.", f"{PROG} list --json")
+    _add_json(tasks)
+    tasks.set_defaults(run=_commands.list_tasks)
+    _add_download(command)
+    _add_fake_server(command)
+    return parser
+
+
+_TOP_EPILOG = f"""\
+configuration:
+  {ENV_API_KEY}   the API key (or --api-key; the variable keeps it out of your shell history)
+  {ENV_BASE_URL}  the API's URL (or --base-url; default https://api.magnific.com)
+
+example:
+  {PROG} generate "A suited raccoon smoking a pipe" --aspect-ratio 16:9 --out out/
+
+exit codes: 0 ok, 1 unexpected, 2 bad input, 3 API key refused, 4 rate limit/server/connection,
+  5 task failed, 6 wait timed out (resume with `{PROG} wait TASK_ID`), 130 interrupted
+"""
+
+
+def _global_options(*, top_level: bool) -> _Parser:
+    """--api-key, --base-url, --debug: accepted before and after the command.
+
+    After the command, an option left out must not overwrite one given before it: there the
+    defaults are SUPPRESS (argparse copies a subcommand's defaults over the top level's).
+    """
+    options = _debug_option(top_level=top_level)
+    default = None if top_level else argparse.SUPPRESS
+    options.add_argument(
+        "--api-key", default=default, help=f"the API key (default: ${ENV_API_KEY})"
+    )
+    options.add_argument(
+        "--base-url", default=default, help=f"the API's URL (default: ${ENV_BASE_URL})"
+    )
+    # Advanced, undocumented: a fixed poll interval, for local runs against the fake server.
+    options.add_argument(
+        "--poll-interval", type=_positive_seconds, default=default, help=argparse.SUPPRESS
+    )
+    return options
+
+
+def _debug_option(*, top_level: bool) -> _Parser:
+    options = _Parser(add_help=False, allow_abbrev=False)
+    options.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="log requests (API key redacted) and show tracebacks",
+    )
+    return options
+
+
+CommandFactory = Callable[..., _Parser]
+
+
+def _add_generate(command: CommandFactory) -> None:
+    generate = command(
+        "generate",
+        "Create a task, wait for it with live progress, download its images.",
+        f'{PROG} generate "A suited raccoon smoking a pipe in a vintage study room" '
+        "--aspect-ratio 16:9 --resolution 2K --out out/",
+    )
+    generate.add_argument("prompt", metavar="PROMPT", help="what to draw (2 to 3000 characters)")
+    generate.add_argument(
+        "--aspect-ratio",
+        type=_member_of(parse_aspect_ratio, "aspect ratio"),
+        choices=list(AspectRatio),
+        default=DEFAULT_ASPECT_RATIO,
+        help=f"default: {DEFAULT_ASPECT_RATIO}",
+    )
+    generate.add_argument(
+        "--resolution",
+        type=_member_of(parse_resolution, "resolution"),
+        choices=list(Resolution),
+        default=DEFAULT_RESOLUTION,
+        help=f"default: {DEFAULT_RESOLUTION}",
+    )
+    generate.add_argument(
+        "--reference",
+        dest="references",
+        action="append",
+        type=_reference,
+        metavar="URL[,MIME[,TEXT]]",
+        help="a reference image (repeat for up to 14): its URL, media type (inferred from the "
+        "extension when left out) and a caption",
+    )
+    generate.add_argument("--webhook-url", help="a URL notified on each status change")
+    generate.add_argument(
+        "--no-wait", action="store_true", help="print the task id and return without waiting"
+    )
+    _add_wait_options(generate, out_help=f"folder for the images (default: {DEFAULT_OUT_DIR})")
+    generate.set_defaults(run=_commands.generate, out=DEFAULT_OUT_DIR)
+
+
+def _add_wait(command: CommandFactory) -> None:
+    wait = command(
+        "wait",
+        "Wait for a task to finish (resumes a wait cut short); with --out, download its images.",
+        f"{PROG} wait TASK_ID --out out/",
+    )
+    wait.add_argument("task_id", metavar="TASK_ID")
+    _add_wait_options(wait, out_help="also download the images into this folder")
+    wait.add_argument("--overwrite", action="store_true", help="replace files already there")
+    wait.set_defaults(run=_commands.wait, out=None)
+
+
+def _add_wait_options(parser: _Parser, *, out_help: str) -> None:
+    parser.add_argument("--out", metavar="DIR", help=out_help)
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help=f"give up waiting after this long (default: {DEFAULT_WAIT_TIMEOUT:.0f})",
+    )
+    _add_json(parser)
+
+
+def _add_download(command: CommandFactory) -> None:
+    download = command(
+        "download",
+        "Download a COMPLETED task's images (named <task_id>_<index>.<ext>).",
+        f"{PROG} download TASK_ID --out out/",
+    )
+    download.add_argument("task_id", metavar="TASK_ID")
+    download.add_argument(
+        "--out", metavar="DIR", default=DEFAULT_OUT_DIR, help=f"default: {DEFAULT_OUT_DIR}"
+    )
+    download.add_argument("--overwrite", action="store_true", help="replace files already there")
+    _add_json(download)
+    download.set_defaults(run=_commands.download)
+
+
+def _add_fake_server(command: CommandFactory) -> None:
+    fake = command(
+        "fake-server",
+        "Serve a fake of the API on 127.0.0.1 for offline use (any API key works).",
+        f"{PROG} fake-server --port 0 --task-seconds 2",
+        uses_api=False,
+    )
+    fake.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_FAKE_PORT,
+        help=f"0 picks a free port (default: {DEFAULT_FAKE_PORT})",
+    )
+    fake.add_argument(
+        "--task-seconds",
+        type=_non_negative_seconds,
+        default=DEFAULT_TASK_SECONDS,
+        metavar="SECONDS",
+        help=f"how long a task takes to complete (default: {DEFAULT_TASK_SECONDS:g})",
+    )
+    fake.set_defaults(run=_fake_server.run)
+
+
+def _add_json(parser: _Parser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def _member_of(parse: Callable[[str], _T], what: str) -> Callable[[str], _T]:
+    """An argparse `type` from one of the enum parsers, with a message for the command line."""
+
+    def convert(value: str) -> _T:
+        try:
+            return parse(value)
+        except InvalidRequestError as error:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {value!r} (choose from {', '.join(error.allowed)})"
+            ) from None
+
+    return convert
+
+
+def _reference(value: str) -> dict[str, str]:
+    """`URL[,MIME[,TEXT]]` as the mapping `reference_images` accepts; the client checks it."""
+    image, _, rest = value.partition(",")
+    mime_type, _, text = rest.partition(",")
+    reference = {"image": image.strip()}
+    if mime_type.strip():
+        reference["mime_type"] = mime_type.strip()
+    if text:
+        reference["text"] = text
+    return reference
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > _MAX_PORT:
+        raise argparse.ArgumentTypeError(f"a port is 0 to {_MAX_PORT}, got {value!r}")
+    return int(value)
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = _seconds(value)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def _non_negative_seconds(value: str) -> float:
+    seconds = _seconds(value)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {value!r}")
+    return seconds
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError(f"not a finite number of seconds: {value!r}")
+    return seconds

@@ -1,0 +1,131 @@
+"""The commands end to end, as a subprocess against the fake over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nano_banana_pro.cli import main
+from nano_banana_pro.testing import FakeMagnific
+from tests.cli.conftest import PROMPT, SLOW_TASK, Cli
+from tests.fake.helpers import read_png
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    width, height, _ = read_png(path.read_bytes())
+    return width, height
+
+
+def test_generate_prints_the_path_of_a_png_of_the_ratio(cli: Cli, fake: FakeMagnific) -> None:
+    result = cli.run("generate", PROMPT, "--aspect-ratio", "16:9", "--out", "images")
+
+    assert result.returncode == 0, result.stderr
+    [task_id] = fake.tasks
+    [line] = result.stdout.splitlines()
+    path = cli.cwd / line
+    assert Path(line) == Path("images") / f"{task_id}_0.png"
+    width, height = png_size(path)
+    assert width * 9 == height * 16
+    stderr = result.stderr.splitlines()
+    assert stderr[0] == f"task {task_id} created"
+    assert any(f"task {task_id}: COMPLETED" in text for text in stderr[1:])
+    assert fake.requests[0].json == {"prompt": PROMPT, "aspect_ratio": "16:9", "resolution": "2K"}
+
+
+def test_generate_json_and_references(cli: Cli, fake: FakeMagnific) -> None:
+    result = cli.run(
+        "generate",
+        PROMPT,
+        "--aspect-ratio",
+        "9:16",
+        "--resolution",
+        "1k",
+        "--reference",
+        "https://example.com/pose.png",
+        "--reference",
+        "https://example.com/face,image/jpeg,the face, as is",
+        "--json",
+    )
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"task_id", "status", "files", "generated"}
+    assert document["status"] == "COMPLETED"
+    [file] = document["files"]
+    assert Path(file) == Path("out") / f"{document['task_id']}_0.png"
+    assert png_size(cli.cwd / file) == (36, 64)  # 9:16 at 1K, at the fake's 1/16 scale
+    assert fake.requests[0].json["reference_images"] == [
+        {"image": "https://example.com/pose.png", "mime_type": "image/png"},
+        {"image": "https://example.com/face", "mime_type": "image/jpeg", "text": "the face, as is"},
+    ]
+
+
+def test_no_wait_then_status_wait_download_and_list(cli: Cli, fake: FakeMagnific) -> None:
+    created = cli.run("generate", PROMPT, "--no-wait", "--json")
+    assert created.returncode == 0, created.stderr
+    task_id = json.loads(created.stdout)["task_id"]
+    assert json.loads(created.stdout) == {
+        "task_id": task_id,
+        "status": "CREATED",
+        "generated": [],
+        "files": [],
+    }
+
+    waited = cli.run("wait", task_id, "--json")
+    status = cli.run("status", task_id)
+    downloaded = cli.run("download", task_id, "--out", "saved", "--json")
+    listed = cli.run("list", "--json")
+    listed_text = cli.run("list")
+
+    assert [r.returncode for r in (status, waited, downloaded, listed, listed_text)] == [0] * 5
+    task = json.loads(waited.stdout)
+    assert (task["task_id"], task["status"]) == (task_id, "COMPLETED")
+    [url] = task["generated"]
+    assert url.endswith(f"/{task_id}.png")
+    assert status.stdout == f"{task_id} COMPLETED\n  {url}\n"
+    assert f"waiting for task {task_id}" in waited.stderr
+    [file] = json.loads(downloaded.stdout)["files"]
+    assert png_size(cli.cwd / file) == (128, 128)  # 1:1 at 2K, at the fake's 1/16 scale
+    assert json.loads(listed.stdout) == [
+        {"task_id": task_id, "status": "COMPLETED", "generated": []}
+    ]
+    assert listed_text.stdout == f"{task_id} COMPLETED\n"
+
+
+def test_the_text_of_no_wait_is_the_task_id_alone(cli: Cli, fake: FakeMagnific) -> None:
+    result = cli.run("generate", PROMPT, "--no-wait")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == list(fake.tasks)
+
+
+def test_wait_with_out_downloads(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--poll-interval", "0.05", "generate", PROMPT, "--no-wait"]) == 0
+    task_id = capsys.readouterr().out.strip()
+
+    assert main(["--poll-interval", "0.05", "wait", task_id, "--out", "later"]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [str(Path("later") / f"{task_id}_0.png")]
+    assert (cli_env / "later" / f"{task_id}_0.png").is_file()
+
+
+def test_download_of_a_running_task_says_to_wait(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", PROMPT, *SLOW_TASK, "--no-wait"]) == 0
+    task_id = capsys.readouterr().out.strip()
+
+    assert main(["download", task_id, "--out", "d"]) == 2
+
+    err = capsys.readouterr().err
+    assert f"not COMPLETED yet: run `nano-banana-pro wait {task_id} --out d`" in err
+    assert not (cli_env / "d").exists()
+
+
+def test_list_without_tasks_says_so(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "no tasks\n")
