@@ -53,14 +53,19 @@ lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, exa
 	node_modules/.bin/redocly lint --config redocly.yaml --format=stylish $(SPEC)
 
 lint: $(VENV)/.installed ## ruff on the facade and the tests
-	$(BIN)/ruff check facade tests
-	$(BIN)/ruff format --check facade tests
+	$(BIN)/ruff check facade tests scripts
+	$(BIN)/ruff format --check facade tests scripts
 
 typecheck: $(VENV)/.installed ## mypy --strict on both packages
 	$(BIN)/mypy
 
 test: install check-generated lint-spec lint typecheck ## Every check, then the test suite
 	$(BIN)/pytest
+
+BASE ?= main
+.PHONY: spec-diff
+spec-diff: $(VENV)/.installed ## Breaking changes of the spec since git ref BASE (default main)
+	$(BIN)/python scripts/spec_diff.py --ref $(BASE) $(SPEC)
 
 demo: $(VENV)/.installed ## Generate an image offline (fake server + CLI) and check the PNG
 	@bash scripts/demo.sh "$(BIN)"

@@ -13,6 +13,7 @@ import pytest
 
 from nano_banana_pro import AsyncNanoBananaPro, NanoBananaPro
 from nano_banana_pro.clock import VirtualClock
+from tests.contract.validating import SpecValidatingTransport
 
 API_KEY = "sk-test-5f1d8a7c2b9e4e06b3a1"
 BASE_URL = "https://api.magnific.com"
@@ -115,7 +116,10 @@ def make_client(
     def make(**options: Any) -> Any:
         options.setdefault("api_key", API_KEY)
         options.setdefault("clock", clock)
-        transport = httpx.MockTransport(server.handle)
+        # Every API request the facade sends must match the spec (images go to other hosts).
+        transport = SpecValidatingTransport(
+            httpx.MockTransport(server.handle), base_url=options.get("base_url", BASE_URL)
+        )
         if request.param == "sync":
             client: Any = NanoBananaPro(transport=transport, **options)
         else:

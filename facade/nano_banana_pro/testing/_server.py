@@ -83,10 +83,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in outcome.reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(outcome.reply.body)
+        if self.command != "HEAD":  # a HEAD answer has headers only
+            self.wfile.write(outcome.reply.body)
 
-    # http.server dispatches on `do_<METHOD>`; other methods get its 501.
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
+    def __getattr__(self, name: str) -> Any:
+        # http.server dispatches on `do_<METHOD>`: every method goes to the router, which
+        # answers the undeclared ones (OPTIONS, TRACE...) with a JSON 405 and `Allow`.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests read `FakeMagnific.requests` instead."""
