@@ -9,9 +9,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._config import ENV_API_KEY
+from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY
 from .._polling import PollSchedule
+from .._ratelimit import RateLimit
 from ..client import NanoBananaPro
+from ..clock import Clock
 from ..errors import (
     InvalidRequestError,
     NanoBananaProError,
@@ -108,7 +110,12 @@ def download(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _client(args: argparse.Namespace) -> Iterator[NanoBananaPro]:
+def _client(
+    args: argparse.Namespace,
+    *,
+    rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+    clock: Clock | None = None,
+) -> Iterator[NanoBananaPro]:
     """The client, configured from the options and the environment.
 
     Raises:
@@ -117,7 +124,11 @@ def _client(args: argparse.Namespace) -> Iterator[NanoBananaPro]:
     poll_schedule = None if args.poll_interval is None else PollSchedule.fixed(args.poll_interval)
     try:
         client = NanoBananaPro(
-            api_key=args.api_key, base_url=args.base_url, poll_schedule=poll_schedule
+            api_key=args.api_key,
+            base_url=args.base_url,
+            poll_schedule=poll_schedule,
+            rate_limit=rate_limit,
+            clock=clock,
         )
     except InvalidRequestError as error:
         if error.field != "api_key":

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
-from .._config import DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
+from .._config import DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
 from .._version import __version__
 from ..enums import (
     DEFAULT_ASPECT_RATIO,
@@ -18,7 +18,7 @@ from ..enums import (
     parse_resolution,
 )
 from ..errors import InvalidRequestError
-from . import _commands, _fake_server
+from . import _batch, _commands, _fake_server
 from ._failures import PROG
 
 __all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
@@ -65,13 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     client_options = [_global_options(top_level=False)]
 
-    def command(name: str, summary: str, example: str, *, uses_api: bool = True) -> _Parser:
+    def command(
+        name: str, summary: str, example: str, *, uses_api: bool = True, notes: str = ""
+    ) -> _Parser:
         sub: _Parser = commands.add_parser(
             name,
             allow_abbrev=False,
             help=summary,
             description=summary,
-            epilog=f"example:\n  {example}",
+            epilog=f"example:\n  {example}" + (f"\n\n{notes}" if notes else ""),
             formatter_class=argparse.RawDescriptionHelpFormatter,
             parents=client_options if uses_api else [_debug_option(top_level=False)],
         )
@@ -87,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(tasks)
     tasks.set_defaults(run=_commands.list_tasks)
     _add_download(command)
+    _add_batch(command)
     _add_fake_server(command)
     return parser
 
@@ -216,6 +219,72 @@ def _add_download(command: CommandFactory) -> None:
     download.set_defaults(run=_commands.download)
 
 
+_BATCH_NOTES = """\
+FILE: one prompt per line, or one JSON object per line with the parameters of generate:
+  {"prompt": "A red fox", "aspect_ratio": "16:9", "resolution": "4K",
+   "reference_images": ["https://example.com/fox.png"], "webhook_url": "https://..."}
+  Blank lines and lines starting with # are skipped.
+
+results: JSON lines appended to --results as soon as each item's task exists and again when
+  the item finishes: index, input, task_id, status, files, error, error_type.
+
+resuming: run the same command again. Items COMPLETED (files present) are skipped; items that
+  have a task are waited for, never created again (a create is billed); FAILED items are
+  reported again, or created anew with --retry-failed.
+
+exit codes: 0 when every item completed; otherwise the code of the first failing item in file
+  order: 2 refused input, 3 API key refused, 4 rate limit/server/connection, 5 task failed,
+  6 wait timed out (run again to resume); 130 interrupted (run again to resume)
+"""
+
+
+def _add_batch(command: CommandFactory) -> None:
+    batch = command(
+        "batch",
+        "Generate one image per line of FILE, a few at a time; run it again to resume.",
+        f"{PROG} batch prompts.txt --out out/ --concurrency 4",
+        notes=_BATCH_NOTES,
+    )
+    batch.add_argument(
+        "file", metavar="FILE", help="prompts, one per line (or JSON lines: see below)"
+    )
+    batch.add_argument(
+        "--out", metavar="DIR", default=DEFAULT_OUT_DIR, help=f"default: {DEFAULT_OUT_DIR}"
+    )
+    batch.add_argument(
+        "--results",
+        metavar="FILE",
+        help=f"where results are appended (default: FILE{_batch.RESULTS_SUFFIX} next to FILE)",
+    )
+    batch.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=_batch.DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"items in flight at once (default: {_batch.DEFAULT_CONCURRENCY})",
+    )
+    batch.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help=f"give up waiting for an item after this long (default: {DEFAULT_WAIT_TIMEOUT:.0f})",
+    )
+    batch.add_argument(
+        "--rate",
+        type=_positive_number,
+        metavar="R",
+        help="API requests per second, at most "
+        f"(default: {DEFAULT_RATE_LIMIT.requests_per_second:g})",
+    )
+    batch.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="create items whose task FAILED anew (billed) instead of reporting them again",
+    )
+    _add_json(batch)
+    batch.set_defaults(run=_batch.run)
+
+
 def _add_fake_server(command: CommandFactory) -> None:
     fake = command(
         "fake-server",
@@ -273,6 +342,22 @@ def _port(value: str) -> int:
     if not value.isdigit() or int(value) > _MAX_PORT:
         raise argparse.ArgumentTypeError(f"a port is 0 to {_MAX_PORT}, got {value!r}")
     return int(value)
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {value!r}")
+    return int(value)
+
+
+def _positive_number(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {value!r}")
+    return number
 
 
 def _positive_seconds(value: str) -> float:

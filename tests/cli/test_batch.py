@@ -1,0 +1,468 @@
+"""`batch`: items from a file, results as JSON lines, exit codes, resuming, progress.
+
+The fake runs on a virtual clock here: tasks at 1K and 2K are COMPLETED (or FAILED) as soon as
+they are created; a 4K task stays IN_PROGRESS until the test advances the fake's clock. So a
+`--timeout` on the CLI's real clock cuts a 4K item short, and a later run finds it done.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from nano_banana_pro import RateLimit
+from nano_banana_pro.cli import ExitCode, main
+from nano_banana_pro.cli._batch import _rate_limit
+from nano_banana_pro.cli._parser import build_parser
+from nano_banana_pro.cli._progress import BarDisplay, BatchLineDisplay, batch_display
+from nano_banana_pro.clock import VirtualClock
+from nano_banana_pro.testing import FakeMagnific, Schedule
+from tests.cli.conftest import API_KEY, FAST_POLL, Cli, error_lines
+
+INSTANT = Schedule(in_progress_after=0.0, complete_after=0.0)
+#: Longer than any test: a 4K task completes only when the test advances the fake's clock.
+SLOW_SECONDS = 3600.0
+SLOW = Schedule(in_progress_after=0.0, complete_after=SLOW_SECONDS)
+SLOW_ITEM = {"prompt": "A glacier, slowly", "resolution": "4K"}
+SUMMARY = "{} completed, {} failed, {} skipped (already done)"
+
+
+class TierSchedule:
+    """Instant tasks at 1K and 2K, slow ones at 4K; says when a slow one was created."""
+
+    def __init__(self) -> None:
+        self.slow_created = threading.Event()
+
+    def __call__(self, body: Mapping[str, Any]) -> Schedule:
+        if body.get("resolution") != "4K":
+            return INSTANT
+        self.slow_created.set()
+        return SLOW
+
+
+@pytest.fixture
+def schedule() -> TierSchedule:
+    return TierSchedule()
+
+
+@pytest.fixture
+def fake(schedule: TierSchedule) -> FakeMagnific:
+    """Overrides the real-time fake of conftest for this module (see the module docstring)."""
+    return FakeMagnific(api_key=API_KEY, clock=VirtualClock(), schedule=schedule)
+
+
+@attrs.frozen
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def summary(self) -> str:
+        [line] = [line for line in self.err.splitlines() if line.endswith("(already done)")]
+        return line
+
+
+@pytest.fixture
+def batch(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
+    """Runs `batch` in this process (cwd: a temporary folder); never shows the API key."""
+
+    def run(*args: str) -> Run:
+        code = main([*FAST_POLL, "batch", *args])
+        captured = capsys.readouterr()
+        assert API_KEY not in captured.out + captured.err, "the API key was printed"
+        return Run(code=code, out=captured.out, err=captured.err)
+
+    yield run
+    for results in cli_env.glob("*.jsonl"):
+        assert API_KEY not in results.read_text(), "the API key was written"
+
+
+def write_items(folder: Path, *lines: str | Mapping[str, Any], name: str = "items.txt") -> Path:
+    path = folder / name
+    text = [line if isinstance(line, str) else json.dumps(line) for line in lines]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    return path
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def last_records(path: Path) -> dict[int, dict[str, Any]]:
+    return {record["index"]: record for record in records(path)}
+
+
+def test_a_prompts_file(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
+    write_items(cli_env, "# two prompts", "", "A red fox in the snow", "  A blue whale  ")
+
+    run = batch("items.txt")
+
+    assert run.code == ExitCode.OK, run.err
+    bodies = [request.json for request in fake.requests if request.method == "POST"]
+    assert sorted(bodies, key=str) == [
+        {"prompt": "A blue whale", "aspect_ratio": "1:1", "resolution": "2K"},
+        {"prompt": "A red fox in the snow", "aspect_ratio": "1:1", "resolution": "2K"},
+    ]
+    final = last_records(cli_env / "items.txt.results.jsonl")
+    assert [final[index]["input"] for index in (0, 1)] == [
+        {"prompt": "A red fox in the snow"},
+        {"prompt": "A blue whale"},
+    ]
+    files = [Path(final[index]["files"][0]) for index in (0, 1)]
+    assert run.out.splitlines() == [str(file) for file in files]  # in input order
+    for index, file in enumerate(files):
+        assert file == Path("out") / f"{final[index]['task_id']}_0.png"
+        assert (cli_env / file).is_file()
+    lines = run.err.splitlines()
+    assert sorted(lines[:2]) == [
+        f"item 0 (line 3): task {final[0]['task_id']} COMPLETED",
+        f"item 1 (line 4): task {final[1]['task_id']} COMPLETED",
+    ]
+    assert lines[2:] == [SUMMARY.format(2, 0, 0)]
+
+
+def test_results_record_each_task_as_soon_as_it_exists(batch: Any, cli_env: Path) -> None:
+    write_items(cli_env, "A red fox in the snow")
+
+    assert batch("items.txt", "--results", "run.jsonl").code == ExitCode.OK
+
+    created, finished = records(cli_env / "run.jsonl")
+    assert created == {
+        "index": 0,
+        "input": {"prompt": "A red fox in the snow"},
+        "task_id": finished["task_id"],
+        "status": "COMPLETED",  # the fake's 2K tasks are done at once
+        "files": [],
+        "error": None,
+        "error_type": None,
+    }
+    assert finished == {**created, "files": [str(Path("out") / f"{created['task_id']}_0.png")]}
+    assert not (cli_env / "items.txt.results.jsonl").exists()
+
+
+def test_json_lines_and_json_output(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
+    item = {
+        "prompt": "A blue whale",
+        "aspect_ratio": "16:9",
+        "resolution": "1K",
+        "reference_images": ["https://example.com/whale.png"],
+        "webhook_url": "https://example.com/hook",
+    }
+    write_items(cli_env, item)
+
+    run = batch("items.txt", "--out", "images", "--json")
+
+    assert run.code == ExitCode.OK, run.err
+    [request] = fake.requests[:1]
+    assert request.json == {
+        **item,
+        "reference_images": [{"image": "https://example.com/whale.png", "mime_type": "image/png"}],
+    }
+    document = json.loads(run.out)
+    [record] = document["items"]
+    assert document == {
+        "results": "items.txt.results.jsonl",
+        "completed": 1,
+        "failed": 0,
+        "skipped": 0,
+        "items": [record],
+    }
+    assert (record["input"], record["status"]) == (item, "COMPLETED")
+    assert record["files"] == [str(Path("images") / f"{record['task_id']}_0.png")]
+
+
+def test_the_first_failing_item_sets_the_exit_code(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    fake.fail_task_next()
+    write_items(cli_env, "A red fox that fails", {"prompt": "A cat", "aspect_ratio": "17:9"}, "ok")
+
+    run = batch("items.txt", "--concurrency", "1")  # one at a time: the first task fails
+
+    assert run.code == ExitCode.TASK_FAILED
+    assert fake.count(method="POST") == 2  # nothing sent for the invalid item
+    final = last_records(cli_env / "items.txt.results.jsonl")
+    assert (final[0]["status"], final[0]["error_type"]) == ("FAILED", "TaskFailedError")
+    assert final[0]["task_id"] in fake.tasks
+    assert final[1]["task_id"] is None
+    assert final[1]["error_type"] == "InvalidRequestError"
+    assert final[1]["error"].startswith("aspect_ratio: unknown value '17:9'")
+    assert final[2]["status"] == "COMPLETED"
+    assert f"item 0 (line 1): task {final[0]['task_id']} FAILED: task" in run.err
+    assert "item 1 (line 2): no task: aspect_ratio: unknown value '17:9'" in run.err
+    assert run.summary == SUMMARY.format(1, 2, 0)
+    assert "`nano-banana-pro batch items.txt --out out` resumes" in run.err
+    assert run.out.splitlines() == final[2]["files"]
+
+
+def test_an_invalid_item_alone_exits_2(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
+    write_items(cli_env, {"prompt": "A cat", "colour": "red"}, "A dog")
+
+    run = batch("items.txt")
+
+    assert run.code == ExitCode.BAD_INPUT
+    assert "unknown parameters ['colour']" in run.err
+    assert fake.count(method="POST") == 1
+
+
+def test_resume_waits_for_created_tasks_and_skips_completed_ones(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(cli_env, "A red fox in the snow", SLOW_ITEM)
+    results = cli_env / "items.txt.results.jsonl"
+
+    first = batch("items.txt", "--timeout", "0.3")
+
+    assert first.code == ExitCode.TIMEOUT
+    assert first.summary == SUMMARY.format(1, 1, 0)
+    slow = last_records(results)[1]
+    assert (slow["status"], slow["error_type"]) == ("IN_PROGRESS", "WaitTimeoutError")
+    assert slow["task_id"] in fake.tasks  # recorded although the item did not finish
+    assert fake.count(method="POST") == 2
+
+    fake.advance(SLOW_SECONDS)
+    second = batch("items.txt")
+
+    assert second.code == ExitCode.OK, second.err
+    assert fake.count(method="POST") == 2  # no task created again
+    assert second.summary == SUMMARY.format(1, 0, 1)
+    final = last_records(results)
+    assert (final[1]["task_id"], final[1]["status"]) == (slow["task_id"], "COMPLETED")
+    assert second.out.splitlines() == [final[0]["files"][0], final[1]["files"][0]]
+
+    (cli_env / final[0]["files"][0]).unlink()  # a completed item whose image is gone
+    third = batch("items.txt")
+
+    assert third.code == ExitCode.OK, third.err
+    assert third.summary == SUMMARY.format(1, 0, 1)
+    assert fake.count(method="POST") == 2
+    assert (cli_env / final[0]["files"][0]).is_file()  # downloaded again from the same task
+
+
+def test_a_changed_line_is_a_new_item(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
+    write_items(cli_env, "A red fox in the snow")
+    assert batch("items.txt").code == ExitCode.OK
+
+    write_items(cli_env, "A red fox in the rain")
+    run = batch("items.txt")
+
+    assert run.code == ExitCode.OK
+    assert run.summary == SUMMARY.format(1, 0, 0)
+    assert fake.count(method="POST") == 2
+
+
+def test_failed_items_are_reported_again_unless_retry_failed(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    fake.fail_task_next()
+    write_items(cli_env, "A red fox that fails once", {"prompt": "A cat", "aspect_ratio": "17:9"})
+    results = cli_env / "items.txt.results.jsonl"
+    assert batch("items.txt").code == ExitCode.TASK_FAILED
+    written = len(records(results))
+
+    again = batch("items.txt")
+
+    assert again.code == ExitCode.TASK_FAILED
+    assert fake.count(method="POST") == 1
+    assert len(records(results)) == written  # reported from the record: nothing new happened
+    assert "(recorded by an earlier run)" in again.err
+    assert again.summary == SUMMARY.format(0, 2, 0)
+
+    retried = batch("items.txt", "--retry-failed")
+
+    assert retried.code == ExitCode.BAD_INPUT  # the invalid item is still invalid
+    assert fake.count(method="POST") == 2
+    assert retried.summary == SUMMARY.format(1, 1, 0)
+    assert last_records(results)[0]["status"] == "COMPLETED"
+
+
+def test_ctrl_c_records_the_task_and_says_how_to_resume(
+    cli: Cli, fake: FakeMagnific, schedule: TierSchedule, batch: Any
+) -> None:
+    write_items(cli.cwd, SLOW_ITEM)
+    process = cli.popen("batch", "items.txt")
+    try:
+        assert schedule.slow_created.wait(timeout=20), "the slow task was never created"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == ExitCode.INTERRUPTED
+    assert API_KEY not in stdout + stderr
+    [line] = error_lines(stderr)
+    assert "interrupted; the tasks already created go on" in line
+    assert "resume with `nano-banana-pro batch items.txt --out out`" in line
+    [task_id] = fake.tasks
+    [*_, last] = records(cli.cwd / "items.txt.results.jsonl")
+    assert (last["task_id"], last["error_type"]) == (task_id, "KeyboardInterrupt")
+
+    fake.advance(SLOW_SECONDS)
+    resumed = batch("items.txt")
+
+    assert resumed.code == ExitCode.OK, resumed.err
+    assert fake.count(method="POST") == 1
+    assert resumed.out == str(Path("out") / f"{task_id}_0.png") + "\n"
+
+
+def test_a_line_cut_short_by_a_crash_is_skipped(batch: Any, cli_env: Path) -> None:
+    write_items(cli_env, "A red fox in the snow")
+    (cli_env / "items.txt.results.jsonl").write_text('{"index": 0, "input": {"pro')
+
+    assert batch("items.txt").code == ExitCode.OK
+
+    lines = (cli_env / "items.txt.results.jsonl").read_text().splitlines()
+    assert lines[0] == '{"index": 0, "input": {"pro'
+    assert all(json.loads(line)["index"] == 0 for line in lines[1:])
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (["A fox", '{"prompt": "A cat",}'], "items.txt, line 2: not valid JSON"),
+        (["# nothing but a comment", ""], "items.txt holds no prompts"),
+    ],
+)
+def test_a_file_that_cannot_run_sends_nothing(
+    batch: Any, cli_env: Path, fake: FakeMagnific, lines: list[str], says: str
+) -> None:
+    write_items(cli_env, *lines)
+
+    run = batch("items.txt")
+
+    assert run.code == ExitCode.BAD_INPUT
+    [line] = error_lines(run.err)
+    assert says in line
+    assert fake.count() == 0
+
+
+def test_an_out_that_is_a_file_sends_nothing(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
+    write_items(cli_env, "A red fox in the snow")
+    (cli_env / "blocker").write_text("a file where a folder should be")
+
+    run = batch("items.txt", "--out", "blocker")
+
+    assert run.code == ExitCode.BAD_INPUT
+    [line] = error_lines(run.err)
+    assert "blocker exists and is not a folder" in line
+    assert fake.count() == 0
+
+
+def test_a_missing_file(batch: Any) -> None:
+    run = batch("missing.txt")
+
+    assert run.code == ExitCode.BAD_INPUT
+    assert "cannot read missing.txt (No such file or directory)" in run.err
+
+
+def test_help_documents_the_file_resuming_and_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["batch", "--help"]) == ExitCode.OK
+
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: nano-banana-pro batch")
+    example = help_text.split("example:\n", 1)[1]
+    assert example.strip().startswith("nano-banana-pro batch prompts.txt")
+    assert '{"prompt": "A red fox", "aspect_ratio": "16:9"' in help_text
+    assert "never created again" in help_text
+    assert "the code of the first failing item" in help_text
+
+
+def test_options() -> None:
+    parser = build_parser()
+    defaults = parser.parse_args(["batch", "items.txt"])
+    given = parser.parse_args(
+        ["batch", "items.txt", "--concurrency", "2", "--rate", "0.5", "--timeout", "30"]
+    )
+
+    assert (defaults.concurrency, defaults.out, defaults.results, defaults.timeout) == (
+        4,
+        "out",
+        None,
+        None,
+    )
+    assert _rate_limit(defaults) == RateLimit()
+    assert (given.concurrency, given.timeout) == (2, 30.0)
+    assert _rate_limit(given) == RateLimit(requests_per_second=0.5)
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        (["--concurrency", "0"], "must be a whole number of 1 or more"),
+        (["--rate", "-1"], "must be a positive number"),
+    ],
+)
+def test_options_out_of_range(
+    option: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["batch", "items.txt", *option]) == ExitCode.BAD_INPUT
+    [line] = error_lines(capsys.readouterr().err)
+    assert says in line
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_lines_when_not_a_terminal() -> None:
+    stream = io.StringIO()
+    with batch_display(stream, total=2) as finished:
+        finished("item 0 (line 1): task a COMPLETED", True)
+        finished("item 1 (line 2): no task: refused", False)
+
+    assert stream.getvalue() == (
+        "item 0 (line 1): task a COMPLETED\nitem 1 (line 2): no task: refused\n"
+    )
+
+
+def test_the_bar_shows_counts_and_prints_failures_above_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "nano_banana_pro.cli._rich_progress", None)  # no rich
+    stream = Terminal()
+    with batch_display(stream, total=4) as finished:
+        finished("item 0: ok", True)
+        finished("item 1: refused", False)
+
+    output = stream.getvalue()
+    assert "\r\x1b[Kitem 1: refused\n" in output
+    assert "item 0: ok" not in output
+    last = output.rsplit("\r\x1b[K", 1)[1]
+    assert last.startswith(f"[{'#' * 12}{'-' * 12}] 1 completed, 1 failed of 4 (")
+    assert last.endswith("s)\n")
+
+
+def test_rich_draws_the_bar_when_installed() -> None:
+    from nano_banana_pro.cli._rich_progress import RichBarDisplay
+
+    stream = Terminal()
+    display = RichBarDisplay(stream, total=2)
+    display.start()
+    display.finished("item 1: refused", ok=False)
+    display.stop()
+
+    assert "item 1: refused" in stream.getvalue()
+    assert "0 completed, 1 failed of 2" in stream.getvalue()
+
+
+def test_the_display_is_chosen_by_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nano_banana_pro.cli import _progress
+
+    assert isinstance(_progress._batch_display_for(io.StringIO(), total=1), BatchLineDisplay)
+    monkeypatch.setitem(sys.modules, "nano_banana_pro.cli._rich_progress", None)
+    assert isinstance(_progress._batch_display_for(Terminal(), total=1), BarDisplay)
