@@ -19,16 +19,19 @@ __all__ = ["BatchRequest", "BatchResult", "prepare_batch"]
 
 #: The parameters one batch item may set: those of `create()`.
 ITEM_PARAMETERS = ("prompt", "aspect_ratio", "resolution", "reference_images", "webhook_url")
+#: Set instead, it names an existing task to wait for and download: nothing is created.
+RESUME_PARAMETER = "task_id"
 
 
 @attrs.frozen(kw_only=True)
 class BatchRequest:
-    """One item of a batch, as given, and its create body once validated."""
+    """One item of a batch, as given, and what to do: create `body`, or resume `task_id`."""
 
     index: int
     parameters: Mapping[str, Any]
-    body: CreateImageRequest | None
-    error: InvalidRequestError | None
+    body: CreateImageRequest | None = None
+    task_id: str | None = None
+    error: InvalidRequestError | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -80,10 +83,15 @@ def _prepare(index: int, item: str | Mapping[str, Any]) -> BatchRequest:
             raise InvalidRequestError(
                 f"requests[{index}]", f"must be a prompt or a dict, got {type(item).__name__}"
             )
-        unknown = sorted(set(parameters) - set(ITEM_PARAMETERS))
+        allowed = (*ITEM_PARAMETERS, RESUME_PARAMETER)
+        unknown = sorted(set(parameters) - set(allowed))
         if unknown:
             raise InvalidRequestError(
-                f"requests[{index}]", f"unknown parameters {unknown}", allowed=ITEM_PARAMETERS
+                f"requests[{index}]", f"unknown parameters {unknown}", allowed=allowed
+            )
+        if RESUME_PARAMETER in parameters:
+            return BatchRequest(
+                index=index, parameters=parameters, task_id=_resumed_task_id(index, parameters)
             )
         body = build_create_request(
             prompt=parameters.get("prompt"),  # type: ignore[arg-type]  # checked inside
@@ -93,5 +101,20 @@ def _prepare(index: int, item: str | Mapping[str, Any]) -> BatchRequest:
             webhook_url=parameters.get("webhook_url"),
         )
     except InvalidRequestError as error:
-        return BatchRequest(index=index, parameters=parameters, body=None, error=error)
-    return BatchRequest(index=index, parameters=parameters, body=body, error=None)
+        return BatchRequest(index=index, parameters=parameters, error=error)
+    return BatchRequest(index=index, parameters=parameters, body=body)
+
+
+def _resumed_task_id(index: int, parameters: Mapping[str, Any]) -> str:
+    """The id of the task an item resumes; its other parameters are only kept for reporting.
+
+    Raises:
+        InvalidRequestError: the id is not a non-empty string.
+    """
+    task_id = parameters[RESUME_PARAMETER]
+    if not isinstance(task_id, str) or not task_id.strip():
+        raise InvalidRequestError(
+            f"requests[{index}].{RESUME_PARAMETER}",
+            f"must be the id of an existing task (a non-empty string), got {task_id!r}",
+        )
+    return task_id

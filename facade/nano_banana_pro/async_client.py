@@ -251,26 +251,35 @@ class AsyncNanoBananaPro:
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
         timeout: float | None = None,
+        on_created: Callable[[int, Task], object] | None = None,
         on_result: Callable[[BatchResult], object] | None = None,
     ) -> builtins.list[BatchResult]:
         """Generate many images, `concurrency` at a time, under the client's rate limit.
 
         Args:
             requests: Prompts, or dicts of `create()` parameters (`prompt`, `aspect_ratio`,
-                `resolution`, `reference_images`, `webhook_url`).
+                `resolution`, `reference_images`, `webhook_url`), or dicts with a `task_id`
+                to resume an existing task: it is waited for and downloaded, never created
+                (its other parameters are only kept in the result's `parameters`).
             concurrency: Items in flight at once.
             download_to: Save each completed item's images into this folder.
             overwrite: Replace existing files when downloading.
             timeout: Deadline of each item's wait (default: the client's `wait_timeout`).
+            on_created: Called with an item's index and its new task as soon as the task is
+                created, before the wait: the moment to record a billed task's id.
             on_result: Called with each item's result as it finishes (any order).
 
         Returns:
             One result per item, in input order: a completed task (with its files) or the
-            error, with the task id whenever a task was created. Invalid items get an
-            `InvalidRequestError` and send nothing.
+            error, with the task id whenever a task was created. Invalid items (including a
+            `task_id` that is not a non-empty string) get an `InvalidRequestError` and send
+            nothing.
 
         Raises:
             InvalidRequestError: `requests` is not a list, or `concurrency` is below 1.
+            BaseException: an exception that is not a `NanoBananaProError` (one raised by a
+                callback or the clock, or a cancellation) stops the batch: it propagates at
+                once and the other items are cancelled (`on_created` has named their tasks).
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
@@ -280,13 +289,22 @@ class AsyncNanoBananaPro:
         async def run(item: BatchRequest) -> BatchResult:
             async with slots:
                 result = await self._run_batch_item(
-                    item, download_to=download_to, overwrite=overwrite, timeout=timeout
+                    item,
+                    download_to=download_to,
+                    overwrite=overwrite,
+                    timeout=timeout,
+                    on_created=on_created,
                 )
             if on_result is not None:
                 on_result(result)
             return result
 
-        return builtins.list(await asyncio.gather(*(run(item) for item in items)))
+        runs = [asyncio.ensure_future(run(item)) for item in items]
+        try:
+            return builtins.list(await asyncio.gather(*runs))
+        finally:
+            for unfinished in runs:  # after an exception, the other items stop
+                unfinished.cancel()
 
     async def _run_batch_item(
         self,
@@ -295,16 +313,27 @@ class AsyncNanoBananaPro:
         download_to: str | os.PathLike[str] | None,
         overwrite: bool,
         timeout: float | None,
+        on_created: Callable[[int, Task], object] | None,
     ) -> BatchResult:
-        if item.body is None:
+        if item.error is not None:
             return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
         task: Task | None = None
+
+        def seen(update: Task) -> None:
+            nonlocal task
+            task = update
+
         try:
-            task = await self._call(
-                partial(self._api.create, item.body), max_retries=None, idempotent=False
-            )
-            self._core.remember_created(task, item.body)
-            task = await self.wait(task, timeout=timeout)
+            target: Task | str | None = item.task_id
+            if item.body is not None:
+                target = task = await self._call(
+                    partial(self._api.create, item.body), max_retries=None, idempotent=False
+                )
+                self._core.remember_created(task, item.body)
+                if on_created is not None:
+                    on_created(item.index, task)
+            assert target is not None  # prepare_batch gives a valid item a body or a task id
+            task = await self.wait(target, timeout=timeout, on_update=seen)
             files = (
                 ()
                 if download_to is None

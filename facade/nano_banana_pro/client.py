@@ -249,40 +249,56 @@ class NanoBananaPro:
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
         timeout: float | None = None,
+        on_created: Callable[[int, Task], object] | None = None,
         on_result: Callable[[BatchResult], object] | None = None,
     ) -> builtins.list[BatchResult]:
         """Generate many images, `concurrency` at a time, under the client's rate limit.
 
         Args:
             requests: Prompts, or dicts of `create()` parameters (`prompt`, `aspect_ratio`,
-                `resolution`, `reference_images`, `webhook_url`).
+                `resolution`, `reference_images`, `webhook_url`), or dicts with a `task_id`
+                to resume an existing task: it is waited for and downloaded, never created
+                (its other parameters are only kept in the result's `parameters`).
             concurrency: Items in flight at once (threads).
             download_to: Save each completed item's images into this folder.
             overwrite: Replace existing files when downloading.
             timeout: Deadline of each item's wait (default: the client's `wait_timeout`).
+            on_created: Called with an item's index and its new task as soon as the task is
+                created, before the wait: the moment to record a billed task's id.
             on_result: Called with each item's result as it finishes (any order).
 
         Returns:
             One result per item, in input order: a completed task (with its files) or the
-            error, with the task id whenever a task was created. Invalid items get an
-            `InvalidRequestError` and send nothing.
+            error, with the task id whenever a task was created. Invalid items (including a
+            `task_id` that is not a non-empty string) get an `InvalidRequestError` and send
+            nothing.
 
         Raises:
             InvalidRequestError: `requests` is not a list, or `concurrency` is below 1.
+            BaseException: an exception that is not a `NanoBananaProError` (Ctrl-C, or one
+                raised by a callback or the clock) stops the batch: items not started are
+                dropped, those running are finished, then it propagates.
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
 
         def run(item: BatchRequest) -> BatchResult:
             result = self._run_batch_item(
-                item, download_to=download_to, overwrite=overwrite, timeout=timeout
+                item,
+                download_to=download_to,
+                overwrite=overwrite,
+                timeout=timeout,
+                on_created=on_created,
             )
             if on_result is not None:
                 on_result(result)
             return result
 
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nano-banana-pro")
+        try:
             return builtins.list(pool.map(run, items))
+        finally:
+            pool.shutdown(cancel_futures=True)  # after an exception, queued items never start
 
     def _run_batch_item(
         self,
@@ -291,16 +307,27 @@ class NanoBananaPro:
         download_to: str | os.PathLike[str] | None,
         overwrite: bool,
         timeout: float | None,
+        on_created: Callable[[int, Task], object] | None,
     ) -> BatchResult:
-        if item.body is None:
+        if item.error is not None:
             return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
         task: Task | None = None
+
+        def seen(update: Task) -> None:
+            nonlocal task
+            task = update
+
         try:
-            task = self._call(
-                partial(self._api.create, item.body), max_retries=None, idempotent=False
-            )
-            self._core.remember_created(task, item.body)
-            task = self.wait(task, timeout=timeout)
+            target: Task | str | None = item.task_id
+            if item.body is not None:
+                target = task = self._call(
+                    partial(self._api.create, item.body), max_retries=None, idempotent=False
+                )
+                self._core.remember_created(task, item.body)
+                if on_created is not None:
+                    on_created(item.index, task)
+            assert target is not None  # prepare_batch gives a valid item a body or a task id
+            task = self.wait(target, timeout=timeout, on_update=seen)
             files = (
                 ()
                 if download_to is None

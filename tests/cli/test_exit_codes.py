@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -90,7 +91,10 @@ def test_a_timeout_names_the_task_and_how_to_resume(cli: Cli, fake: FakeMagnific
     assert result.returncode == ExitCode.TIMEOUT
     [task_id] = fake.tasks
     [line] = error_lines(result.stderr)
-    assert f"task {task_id} not finished after 0.5s (last status: IN_PROGRESS)" in line
+    # The wait runs on the real clock: a loaded machine may overshoot the deadline a little.
+    assert re.search(
+        rf"task {task_id} not finished after 0\.[5-9]s \(last status: IN_PROGRESS\)", line
+    )
     assert f"resume with `nano-banana-pro wait {task_id} --out out`" in line
     assert "Traceback" not in result.stderr
 

@@ -139,6 +139,76 @@ def test_no_task_is_created_twice(batch_client: Callable[..., Any], fake: FakeMa
     assert len(fake.tasks) == 12
 
 
+def test_on_created_names_each_new_task_before_its_result(
+    batch_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
+) -> None:
+    client = batch_client()
+    existing = client.create("A raccoon made earlier")
+    events: list[tuple[str, int, str | None]] = []
+    results = client.generate_many(
+        [
+            "A first raccoon",
+            {"prompt": "x"},  # invalid: nothing created
+            {"task_id": existing.task_id},  # resumed: nothing created
+            "A second raccoon",
+        ],
+        concurrency=2,
+        download_to=tmp_path,
+        on_created=lambda index, task: events.append(("created", index, task.task_id)),
+        on_result=lambda result: events.append(("result", result.index, result.task_id)),
+    )
+    created = [(index, task_id) for kind, index, task_id in events if kind == "created"]
+    assert sorted(created) == [(0, results[0].task_id), (3, results[3].task_id)]
+    for index, task_id in created:
+        assert task_id in fake.tasks
+        assert events.index(("created", index, task_id)) < events.index(("result", index, task_id))
+    assert sorted(index for kind, index, _ in events if kind == "result") == [0, 1, 2, 3]
+
+
+def test_an_item_with_a_task_id_resumes_that_task(
+    batch_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
+) -> None:
+    client = batch_client()
+    existing = client.create("A raccoon made earlier")
+    posts = fake.count(method="POST")
+
+    [result] = client.generate_many(
+        [{"task_id": existing.task_id, "prompt": "A raccoon made earlier"}], download_to=tmp_path
+    )
+
+    assert fake.count(method="POST") == posts  # waited for and downloaded, never created
+    assert result.ok, result.error
+    assert result.task_id == existing.task_id
+    assert result.parameters == {"task_id": existing.task_id, "prompt": "A raccoon made earlier"}
+    assert [file.name for file in result.files] == [f"{existing.task_id}_0.png"]
+
+
+@pytest.mark.parametrize("task_id", ["", "   ", None, 42])
+def test_a_task_id_that_is_not_a_non_empty_string_is_refused(
+    batch_client: Callable[..., Any], fake: FakeMagnific, task_id: Any
+) -> None:
+    [result] = batch_client().generate_many([{"task_id": task_id}])
+
+    assert isinstance(result.error, InvalidRequestError)
+    assert "requests[0].task_id" in str(result.error)
+    assert result.task_id is None
+    assert fake.requests == []
+
+
+def test_an_exception_from_a_callback_stops_the_batch(
+    batch_client: Callable[..., Any], fake: FakeMagnific
+) -> None:
+    def refuse(index: int, task: Any) -> None:
+        raise RuntimeError(f"cannot record item {index}")
+
+    with pytest.raises(RuntimeError, match="cannot record item 0"):
+        batch_client().generate_many(
+            [f"Raccoon number {i}" for i in range(5)], concurrency=1, on_created=refuse
+        )
+    # The item a worker picked up as the first one ended may run; the later ones never start.
+    assert fake.count(method="POST") <= 2
+
+
 def test_concurrency_bounds_the_requests_in_flight(
     batch_client: Callable[..., Any], fake: FakeMagnific
 ) -> None:

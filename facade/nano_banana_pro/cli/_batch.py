@@ -5,8 +5,8 @@ an item's task exists and again when the item finishes, so that neither a crash 
 a task id. Running the same command again reads it back: completed items are skipped, and items
 that have a task are waited for, never created again (a create is billed).
 
-Items run on the command's own threads rather than through `generate_many`, which reports an
-item only once it has finished: the task id must reach the disk before the wait starts.
+Items run through `generate_many`: its `on_created` writes the task id before the wait starts,
+and an item that already has a task is passed as `{"task_id": ...}`, to be resumed.
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ import argparse
 import contextlib
 import json
 import shlex
+import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 import attrs
 
-from .._batch import prepare_batch
+from .._batch import BatchResult, prepare_batch
 from .._config import DEFAULT_RATE_LIMIT
 from .._download import target_folder
 from .._ratelimit import RateLimit
@@ -82,16 +83,19 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         with (
+            _stop_on_ctrl_c(stop),
             _client(args, rate_limit=_rate_limit(args), clock=_StoppableClock(stop)) as client,
             _open_results(results) as log,
         ):
-            runner = _Runner(
-                client, log, out=target_folder(args.out), timeout=args.timeout, stop=stop
-            )
             finished = _execute(
-                plans, runner=runner, log=log, concurrency=args.concurrency, stop=stop
+                plans,
+                client=client,
+                log=log,
+                out=target_folder(args.out),
+                timeout=args.timeout,
+                concurrency=args.concurrency,
             )
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _StoppedError):
         raise CliError(
             f"interrupted; the tasks already created go on, and their ids are in {results}: "
             f"resume with `{resume}`",
@@ -199,6 +203,11 @@ class _Job:
     item: Item
     task_id: str | None = None
     status: str | None = None
+
+    @property
+    def request(self) -> Mapping[str, Any]:
+        """The item for `generate_many`: its task to resume, or its parameters to create one."""
+        return self.item.parameters if self.task_id is None else {"task_id": self.task_id}
 
 
 @attrs.frozen(kw_only=True)
@@ -308,6 +317,28 @@ class _StoppedError(Exception):
     """The batch was stopped (Ctrl-C) while an item was pausing."""
 
 
+@contextlib.contextmanager
+def _stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C sets `stop` as it interrupts, so that running items end at their next pause.
+
+    `generate_many` lets its running items finish before Ctrl-C propagates: without the stop,
+    it would wait for them. Signal handlers can be set from the main thread only.
+    """
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _StoppableClock(SystemClock):
     """The real clock, except that a sleep ends with `_StoppedError` once the batch is stopped.
 
@@ -328,88 +359,71 @@ class _StoppableClock(SystemClock):
             raise _StoppedError
 
 
-class _LastSeen:
-    """The last status a wait reported (its `on_update`), for the record of an unfinished item."""
-
-    def __init__(self, status: str | None) -> None:
-        self.status = status
-
-    def __call__(self, task: Task) -> None:
-        self.status = str(task.status)
-
-
-class _Runner:
-    """Runs one job on the shared client; records the task id as soon as it exists."""
+class _Batch:
+    """The jobs' callbacks for `generate_many`: a record when a task is created, one at the end."""
 
     def __init__(
-        self,
-        client: NanoBananaPro,
-        log: _ResultsLog,
-        *,
-        out: Path,
-        timeout: float | None,
-        stop: threading.Event,
+        self, jobs: Sequence[_Job], *, log: _ResultsLog, show: Callable[[str, bool], None]
     ) -> None:
-        self._client = client
+        self._jobs = jobs
         self._log = log
-        self._out = out
-        self._timeout = timeout
-        self._stop = stop
+        self._show = show
+        self._lock = threading.Lock()
+        self._tasks = {index: (job.task_id, job.status) for index, job in enumerate(jobs)}
+        self.outcomes: dict[int, _Finished] = {}
 
-    def run(self, job: _Job) -> _Finished:
-        """Create the task if the item has none, wait for it, download its images.
+    def created(self, index: int, task: Task) -> None:
+        """Record a new task before its wait starts."""
+        with self._lock:
+            self._tasks[index] = (task.task_id, str(task.status))
+        self._log.write(
+            _record(self._jobs[index].item, task_id=task.task_id, status=str(task.status))
+        )
 
-        Raises:
-            _StoppedError: the batch was stopped (the task, if any, is recorded as interrupted).
-        """
-        item, task_id, seen = job.item, job.task_id, _LastSeen(job.status)
-        task: Task | str | None = task_id
-        try:
-            if task is None:
-                if self._stop.is_set():  # picked up between Ctrl-C and the pool's shutdown
-                    raise _StoppedError
-                task = self._client.create(**item.parameters)
-                task_id, seen.status = task.task_id, str(task.status)
-                self._log.write(_record(item, task_id=task_id, status=seen.status))
-            done = self._client.wait(task, timeout=self._timeout, on_update=seen)
-            # Names carry the task id: only this task's own earlier download can be in the way.
-            files = self._client.download(done, self._out, overwrite=True)
-        except TaskFailedError as error:
-            return self._finish(item, task_id=task_id, status=TaskStatus.FAILED, error=error)
-        except NanoBananaProError as error:
-            return self._finish(item, task_id=task_id, status=seen.status, error=error)
-        except _StoppedError:
-            if task_id is not None:
-                interrupted = KeyboardInterrupt("interrupted")
-                self._log.write(
-                    _record(item, task_id=task_id, status=seen.status, error=interrupted)
-                )
-            raise
-        return self._finish(item, task_id=task_id, status=TaskStatus.COMPLETED, files=files)
+    def finished(self, result: BatchResult) -> None:
+        """Record and show what became of a job."""
+        item = self._jobs[result.index].item
+        with self._lock:
+            task_id, status = self._tasks[result.index]
+            record = _record(
+                item,
+                task_id=result.task_id or task_id,
+                status=status if result.task is None else str(result.task.status),
+                files=result.files,
+                error=result.error,
+            )
+            self._log.write(record)
+            outcome = _Finished(item=item, record=record, error=result.error)
+            self.outcomes[item.index] = outcome
+            self._show(_describe(outcome), outcome.error is None)
 
-    def _finish(
-        self,
-        item: Item,
-        *,
-        task_id: str | None,
-        status: str | None,
-        files: Sequence[Path] = (),
-        error: NanoBananaProError | None = None,
-    ) -> _Finished:
-        record = _record(item, task_id=task_id, status=status, files=files, error=error)
-        self._log.write(record)
-        return _Finished(item=item, record=record, error=error)
+    def record_interrupted(self) -> None:
+        """Record every unfinished job that has a task, so that the next run resumes it."""
+        interrupted = KeyboardInterrupt("interrupted")
+        with self._lock:
+            for index, (task_id, status) in self._tasks.items():
+                item = self._jobs[index].item
+                if task_id is not None and item.index not in self.outcomes:
+                    self._log.write(
+                        _record(item, task_id=task_id, status=status, error=interrupted)
+                    )
 
 
 def _execute(
     plans: Sequence[_Job | _Finished],
     *,
-    runner: _Runner,
+    client: NanoBananaPro,
     log: _ResultsLog,
+    out: Path,
+    timeout: float | None,
     concurrency: int,
-    stop: threading.Event,
 ) -> list[_Finished]:
-    """Report what is already known, run the jobs; every item's outcome, in input order."""
+    """Report what is already known, run the jobs; every item's outcome, in input order.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C (the unfinished tasks are recorded as interrupted).
+        _StoppedError: likewise, seen by an item first.
+    """
     outcomes = {plan.item.index: plan for plan in plans if isinstance(plan, _Finished)}
     jobs = [plan for plan in plans if isinstance(plan, _Job)]
     reported = [outcome for outcome in outcomes.values() if not outcome.skipped]
@@ -418,16 +432,22 @@ def _execute(
             if not outcome.earlier:
                 log.write(outcome.record)
             show(_describe(outcome), outcome.error is None)
-        with ThreadPoolExecutor(concurrency, thread_name_prefix="nano-banana-pro-batch") as pool:
-            try:
-                for future in as_completed([pool.submit(runner.run, job) for job in jobs]):
-                    outcome = future.result()
-                    outcomes[outcome.item.index] = outcome
-                    show(_describe(outcome), outcome.error is None)
-            except BaseException:
-                stop.set()  # running items stop at their next pause; queued ones never start
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        batch = _Batch(jobs, log=log, show=show)
+        try:
+            client.generate_many(
+                [job.request for job in jobs],
+                concurrency=concurrency,
+                # Names carry the task id: only this task's own earlier download can be in the way.
+                download_to=out,
+                overwrite=True,
+                timeout=timeout,
+                on_created=batch.created,
+                on_result=batch.finished,
+            )
+        except (KeyboardInterrupt, _StoppedError):
+            batch.record_interrupted()
+            raise
+    outcomes.update(batch.outcomes)
     return [outcomes[index] for index in sorted(outcomes)]
 
 
