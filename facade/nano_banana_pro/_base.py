@@ -10,6 +10,7 @@ from nano_banana_pro_api.models import CreateImageRequest
 
 from ._config import (
     check_max_retries,
+    check_seconds,
     resolve_api_key,
     resolve_base_url,
     resolve_timeout,
@@ -20,6 +21,7 @@ from ._ratelimit import RateLimit, TokenBucket
 from ._retry import RetryPolicy
 from .clock import Clock, SystemClock
 from .errors import InvalidRequestError
+from .request import check_encodable
 from .task import Task
 
 
@@ -103,25 +105,25 @@ def check_wait_timeout(timeout: float) -> float:
     """The timeout itself, once checked.
 
     Raises:
-        InvalidRequestError: it is not a positive number.
+        InvalidRequestError: it is not a positive, finite number.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise InvalidRequestError(
-            "timeout", f"must be a positive number of seconds, got {timeout!r}"
-        )
-    return float(timeout)
+    return check_seconds(timeout, field="timeout")
 
 
 def task_id_of(task: Task | str) -> str:
     """The id of a task given as a `Task` or an id.
 
     Raises:
-        InvalidRequestError: an empty id or another type.
+        InvalidRequestError: an empty id, `.` or `..`, text that is not valid Unicode, or
+            another type.
     """
     task_id = task.task_id if isinstance(task, Task) else task
     if not isinstance(task_id, str) or not task_id.strip():
         raise InvalidRequestError("task", f"pass a Task or a task id string, got {task!r}")
-    return task_id.strip()
+    task_id = check_encodable(task_id.strip(), field="task")
+    if task_id in (".", ".."):  # a URL would read them as "this folder" and "the parent"
+        raise InvalidRequestError("task", f"{task_id!r} is not a task id")
+    return task_id
 
 
 def check_concurrency(concurrency: int) -> int:

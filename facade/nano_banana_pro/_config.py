@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import httpx
@@ -34,9 +35,12 @@ def resolve_api_key(api_key: str | None) -> str:
     """The key given, else `MAGNIFIC_API_KEY`.
 
     Raises:
-        InvalidRequestError: neither is set, or the key is blank.
+        InvalidRequestError: neither is set, the key is blank, or it holds characters no
+            API key has (an HTTP header could not carry it).
     """
     key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+    if key is not None and not isinstance(key, str):
+        raise InvalidRequestError("api_key", f"must be a string, got {type(key).__name__}")
     if not key or not key.strip():
         raise InvalidRequestError(
             "api_key",
@@ -44,7 +48,14 @@ def resolve_api_key(api_key: str | None) -> str:
             "(for offline use, run `nano-banana-pro fake-server` and point "
             f"{ENV_BASE_URL} at it with any key)",
         )
-    return key.strip()
+    key = key.strip()
+    if not all("!" <= character <= "~" for character in key):
+        # Never quote the key: it would end up in logs.
+        raise InvalidRequestError(
+            "api_key",
+            "holds spaces, control or non-ASCII characters: copy the key again, without them",
+        )
+    return key
 
 
 def resolve_base_url(base_url: str | None) -> str:
@@ -53,8 +64,15 @@ def resolve_base_url(base_url: str | None) -> str:
     Raises:
         InvalidRequestError: the URL is not an absolute http(s) URL.
     """
+    if base_url is not None and not isinstance(base_url, str):
+        raise InvalidRequestError(
+            "base_url", f"must be a URL string, got {type(base_url).__name__}"
+        )
     url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise InvalidRequestError("base_url", f"is not a valid URL ({error})") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidRequestError(
             "base_url", f"must be an absolute http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}"
@@ -66,15 +84,31 @@ def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     """An `httpx.Timeout` from a number of seconds, a Timeout, or None for the default.
 
     Raises:
-        InvalidRequestError: a number that is not positive.
+        InvalidRequestError: not a positive, finite number of seconds (nor a Timeout).
     """
     if timeout is None:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    if timeout <= 0:
-        raise InvalidRequestError("timeout", f"must be a positive number of seconds, got {timeout}")
-    return httpx.Timeout(timeout)
+    return httpx.Timeout(check_seconds(timeout, field="timeout"))
+
+
+def check_seconds(seconds: object, *, field: str) -> float:
+    """A duration, once checked: a positive, finite number (not a bool).
+
+    Raises:
+        InvalidRequestError: anything else (0, a negative number, NaN, infinity, a string...).
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds <= 0
+    ):
+        raise InvalidRequestError(
+            field, f"must be a positive, finite number of seconds, got {seconds!r}"
+        )
+    return float(seconds)
 
 
 def check_max_retries(max_retries: int) -> int:

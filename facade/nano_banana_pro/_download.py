@@ -8,6 +8,7 @@ image's index, never from the URL, so a hostile URL cannot place a file outside 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -25,6 +26,9 @@ __all__ = ["ImageTarget", "cleanup_on_failure", "plan_downloads"]
 
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+#: File names are at most 255 bytes on common file systems: room for the extension and the
+#: temporary file's prefix and suffix.
+_MAX_STEM = 200
 #: Size of the chunks written to disk.
 CHUNK_SIZE = 1 << 16
 
@@ -56,9 +60,12 @@ def check_image_url(url: str) -> httpx.URL:
     """The URL, parsed, when it is an absolute http(s) URL.
 
     Raises:
-        DownloadError: any other scheme (`file:`, `ftp:`...) or no host.
+        DownloadError: any other scheme (`file:`, `ftp:`...), no host, or not a URL at all.
     """
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise DownloadError(f"refusing to download {url!r}: not a valid URL") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise DownloadError(f"refusing to download {url!r}: only http(s) image URLs are fetched")
     return parsed
@@ -87,7 +94,7 @@ class ImageTarget:
 
     def __init__(self, folder: Path, *, task_id: str, index: int, overwrite: bool) -> None:
         self._folder = folder
-        self._stem = _SAFE_NAME.sub("_", f"{task_id}_{index}").lstrip(".") or f"image_{index}"
+        self._stem = _file_stem(task_id, index)
         self._overwrite = overwrite
         self.path: Path | None = None
         self._temp_path: Path | None = None
@@ -172,6 +179,15 @@ class ImageTarget:
         """Write one chunk and count it."""
         handle.write(chunk)
         self.written += len(chunk)
+
+
+def _file_stem(task_id: str, index: int) -> str:
+    """`<task_id>_<index>`, made safe; an id too long for a file name is cut and hashed."""
+    stem = _SAFE_NAME.sub("_", f"{task_id}_{index}").lstrip(".") or f"image_{index}"
+    if len(stem) <= _MAX_STEM:
+        return stem
+    digest = hashlib.sha256(task_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{stem[: _MAX_STEM - 40]}-{digest}_{index}"
 
 
 def _extension_from_url(url: str) -> str:

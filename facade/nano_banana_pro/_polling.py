@@ -15,7 +15,7 @@ from collections.abc import Callable
 import attrs
 
 from .clock import Clock
-from .errors import TaskFailedError, WaitTimeoutError
+from .errors import NanoBananaProError, TaskFailedError, WaitTimeoutError
 from .task import Task, TaskStatus
 
 __all__ = ["CompletionHistory", "PollSchedule", "TaskOrigin", "TaskOrigins", "WaitState"]
@@ -183,6 +183,23 @@ class WaitState:
                 before=now - self._created_at,
             )
         return True
+
+    def time_left(self) -> float:
+        """Seconds until the deadline (0 or less once it passed)."""
+        return self.deadline - self._clock.monotonic()
+
+    def raise_if_expired(self, error: NanoBananaProError) -> None:
+        """After a failed poll: raise WaitTimeoutError (from `error`) if the deadline passed.
+
+        Raises:
+            WaitTimeoutError: the deadline passed while polling.
+        """
+        if self.time_left() <= 0:
+            raise WaitTimeoutError(
+                task_id=self.task_id,
+                elapsed=self._clock.monotonic() - self._started,
+                last_status=self._last_status,
+            ) from error
 
     def next_pause(self) -> float:
         """Seconds to wait before the next poll, never past the deadline.

@@ -8,9 +8,12 @@ this package's errors, so nothing from inside the generated code reaches a calle
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
+import ssl
 from collections.abc import Callable, Generator, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -30,7 +33,7 @@ from nano_banana_pro_api.types import Response
 
 from ._config import API_KEY_HEADER, user_agent
 from ._translate import error_from_response, error_from_transport
-from .errors import APIResponseValidationError, NanoBananaProError
+from .errors import APIResponseValidationError, DownloadError, NanoBananaProError
 from .task import Task
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "ServiceApi",
     "build_async_download_client",
     "build_download_client",
+    "request_deadline",
     "translated_failures",
 ]
 
@@ -67,6 +71,37 @@ class ApiKeyAuth(httpx.Auth):
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
+
+
+#: While a wait polls: the seconds left before its deadline (see `request_deadline`).
+_time_left: ContextVar[Callable[[], float] | None] = ContextVar("time_left", default=None)
+
+
+@contextlib.contextmanager
+def request_deadline(time_left: Callable[[], float]) -> Iterator[None]:
+    """Inside the block, no request waits longer than `time_left()` seconds for any phase."""
+    token = _time_left.set(time_left)
+    try:
+        yield
+    finally:
+        _time_left.reset(token)
+
+
+def _clamp_to_deadline(request: httpx.Request) -> None:
+    time_left = _time_left.get()
+    if time_left is None:
+        return
+    left = max(time_left(), 0.001)
+    timeouts = request.extensions.get("timeout", {})
+    request.extensions["timeout"] = {
+        phase: left if seconds is None else min(seconds, left)
+        for phase, seconds in timeouts.items()
+    }
+
+
+def _sync_request_hook(request: httpx.Request) -> None:
+    _clamp_to_deadline(request)
+    _log_request(request)
 
 
 def _log_request(request: httpx.Request) -> None:
@@ -101,7 +136,7 @@ async def _async_response_hook(response: httpx.Response) -> None:
 
 
 async def _async_request_hook(request: httpx.Request) -> None:
-    _log_request(request)
+    _sync_request_hook(request)
 
 
 def _http_settings(*, api_key: str, base_url: str, timeout: httpx.Timeout) -> dict[str, Any]:
@@ -112,6 +147,12 @@ def _http_settings(*, api_key: str, base_url: str, timeout: httpx.Timeout) -> di
         # Never follow a redirect from the API: the key must not travel to another origin.
         "follow_redirects": False,
     }
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client of the process: building one costs tens of ms."""
+    return httpx.create_ssl_context()
 
 
 def _generated_client(base_url: str) -> AuthenticatedClient:
@@ -170,13 +211,16 @@ class ServiceApi:
     ) -> None:
         settings = _http_settings(api_key=api_key, base_url=base_url, timeout=timeout)
         hooks: dict[str, list[Callable[..., Any]]] = {
-            "request": [_log_request],
+            "request": [_sync_request_hook],
             "response": [_sync_response_hook],
         }
         self._owns_http_client = http_client is None
         if http_client is None:
             http_client = httpx.Client(
-                **settings, transport=transport, headers={"User-Agent": user_agent()}
+                **settings,
+                transport=transport,
+                verify=_ssl_context(),
+                headers={"User-Agent": user_agent()},
             )
         else:
             _adopt(http_client, settings)
@@ -237,7 +281,10 @@ class AsyncServiceApi:
         self._owns_http_client = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
-                **settings, transport=transport, headers={"User-Agent": user_agent()}
+                **settings,
+                transport=transport,
+                verify=_ssl_context(),
+                headers={"User-Agent": user_agent()},
             )
         else:
             _adopt(http_client, settings)
@@ -297,6 +344,11 @@ def translated_failures() -> Iterator[None]:
         raise
     except httpx.TransportError as error:
         raise error_from_transport(error) from error
+    except httpx.TooManyRedirects as error:  # only downloads follow redirects
+        raise DownloadError(
+            f"the image host redirected too many times ({error}); get() the task again for "
+            "fresh image URLs"
+        ) from error
     except _SHAPE_ERRORS as error:
         raise _invalid_shape(error) from error
 
@@ -308,6 +360,7 @@ def build_download_client(
     return httpx.Client(
         timeout=timeout,
         transport=transport,
+        verify=_ssl_context(),
         follow_redirects=True,
         headers={"User-Agent": user_agent()},
     )
@@ -320,6 +373,7 @@ def build_async_download_client(
     return httpx.AsyncClient(
         timeout=timeout,
         transport=transport,
+        verify=_ssl_context(),
         follow_redirects=True,
         headers={"User-Agent": user_agent()},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import time
@@ -19,6 +20,7 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SentRequest,
     ServerError,
 )
 
@@ -36,27 +38,33 @@ _HINT_CLIENT_ERROR = "The service refused the request"
 _HINT_SERVER_ERROR = "The service failed: try again later"
 #: How much of a body that is not JSON is kept on the error.
 _BODY_EXCERPT = 500
+#: How much of the service's message goes into the error's text (it ends up in logs).
+_MESSAGE_LIMIT = 300
 
 
 def error_from_response(response: httpx.Response) -> APIError:
     """The error for a response that is not a success, or not JSON. Its body must be read."""
     body, message = _describe_body(response)
     status = response.status_code
+    error: APIError
     if 200 <= status < 300:
-        return APIResponseValidationError(
+        error = APIResponseValidationError(
             f"the response is not the JSON the spec describes: {message}",
             status_code=status,
             body=body,
             hint="Report this if it persists; the service may have changed",
         )
-    error_class, hint = STATUS_TABLE.get(status, _fallback(status))
-    return error_class(
-        message,
-        status_code=status,
-        body=body,
-        hint=hint,
-        retry_after=parse_retry_after(response.headers.get("retry-after")),
-    )
+    else:
+        error_class, hint = STATUS_TABLE.get(status, _fallback(status))
+        error = error_class(
+            message,
+            status_code=status,
+            body=body,
+            hint=hint,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+    error.request = sent_request(response.request)
+    return error
 
 
 def _fallback(status: int) -> tuple[type[APIError], str]:
@@ -75,6 +83,8 @@ def _describe_body(response: httpx.Response) -> tuple[Any, str]:
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         return excerpt, f"{response.reason_phrase or 'error'} ({kind} body: {excerpt[:120]!r})"
     message = _message_of(body) or response.reason_phrase or "no message"
+    if len(message) > _MESSAGE_LIMIT:
+        message = f"{message[:_MESSAGE_LIMIT]}... ({len(message)} characters; see .body)"
     return body, message
 
 
@@ -116,12 +126,26 @@ def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
     """
     never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    failure: APIConnectionError
     if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(
+        failure = APITimeoutError(
             f"the service did not answer in time ({detail}); raise timeout= if this persists",
             request_sent=not never_sent,
         )
-    return APIConnectionError(
-        f"could not talk to the service ({detail}); check the network and base_url",
-        request_sent=not never_sent,
-    )
+    else:
+        failure = APIConnectionError(
+            f"could not talk to the service ({detail}); check the network and base_url",
+            request_sent=not never_sent,
+        )
+    with contextlib.suppress(RuntimeError):  # httpx raises it when no request is attached
+        failure.request = sent_request(error.request)
+    return failure
+
+
+def sent_request(request: httpx.Request) -> SentRequest:
+    """What an error keeps of the request it is about: method, URL and JSON body, no headers."""
+    try:
+        body = json.loads(request.content) if request.content else None
+    except (ValueError, httpx.RequestNotRead):
+        body = None
+    return SentRequest(method=request.method, url=str(request.url), json=body)

@@ -13,14 +13,19 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._base import ClientCore, check_concurrency, task_id_of
+from ._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
 from ._batch import BatchRequest, BatchResult, prepare_batch
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from ._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
 from ._polling import PollSchedule
 from ._ratelimit import RateLimit
 from ._retry import call_with_retries_async
-from ._seam import AsyncServiceApi, build_async_download_client, translated_failures
+from ._seam import (
+    AsyncServiceApi,
+    build_async_download_client,
+    request_deadline,
+    translated_failures,
+)
 from .clock import Clock
 from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
 from .errors import NanoBananaProError, TaskFailedError, about_task
@@ -209,7 +214,14 @@ class AsyncNanoBananaPro:
         current = task if isinstance(task, Task) else None
         while True:
             if current is None:
-                current = await self._get(state.task_id, max_retries=None, deadline=state.deadline)
+                try:
+                    with request_deadline(state.time_left):
+                        current = await self._get(
+                            state.task_id, max_retries=None, deadline=state.deadline
+                        )
+                except NanoBananaProError as error:
+                    state.raise_if_expired(error)
+                    raise
             if state.observe(current):
                 return current
             await self._core.clock.asleep(state.next_pause())
@@ -234,6 +246,8 @@ class AsyncNanoBananaPro:
             WaitTimeoutError: the deadline passed first (`.task_id` to resume).
             NanoBananaProError: creating or polling failed (after creation, `.task_id` is set).
         """
+        if timeout is not None:
+            check_wait_timeout(timeout)  # before the billed create
         task = await self.create(
             prompt,
             aspect_ratio=aspect_ratio,
@@ -283,6 +297,8 @@ class AsyncNanoBananaPro:
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
+        if timeout is not None:
+            check_wait_timeout(timeout)
 
         slots = asyncio.Semaphore(concurrency)
 

@@ -13,14 +13,14 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._base import ClientCore, check_concurrency, task_id_of
+from ._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
 from ._batch import BatchRequest, BatchResult, prepare_batch
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from ._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
 from ._polling import PollSchedule
 from ._ratelimit import RateLimit
 from ._retry import call_with_retries
-from ._seam import ServiceApi, build_download_client, translated_failures
+from ._seam import ServiceApi, build_download_client, request_deadline, translated_failures
 from .clock import Clock
 from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
 from .errors import NanoBananaProError, TaskFailedError, about_task
@@ -207,7 +207,14 @@ class NanoBananaPro:
         current = task if isinstance(task, Task) else None
         while True:
             if current is None:
-                current = self._get(state.task_id, max_retries=None, deadline=state.deadline)
+                try:
+                    with request_deadline(state.time_left):
+                        current = self._get(
+                            state.task_id, max_retries=None, deadline=state.deadline
+                        )
+                except NanoBananaProError as error:
+                    state.raise_if_expired(error)
+                    raise
             if state.observe(current):
                 return current
             self._core.clock.sleep(state.next_pause())
@@ -232,6 +239,8 @@ class NanoBananaPro:
             WaitTimeoutError: the deadline passed first (`.task_id` to resume).
             NanoBananaProError: creating or polling failed (after creation, `.task_id` is set).
         """
+        if timeout is not None:
+            check_wait_timeout(timeout)  # before the billed create
         task = self.create(
             prompt,
             aspect_ratio=aspect_ratio,
@@ -281,6 +290,8 @@ class NanoBananaPro:
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
+        if timeout is not None:
+            check_wait_timeout(timeout)
 
         def run(item: BatchRequest) -> BatchResult:
             result = self._run_batch_item(

@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 if TYPE_CHECKING:
     from .task import Task
 
@@ -26,11 +28,27 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "SentRequest",
     "ServerError",
     "TaskFailedError",
     "WaitTimeoutError",
     "WebhookVerificationError",
 ]
+
+
+@attrs.frozen(kw_only=True)
+class SentRequest:
+    """A request as the client sent it, for the error about it. Never its headers (the key).
+
+    Attributes:
+        method: `GET` or `POST`.
+        url: The full URL.
+        json: The JSON body (a create's parameters), or None.
+    """
+
+    method: str
+    url: str
+    json: Any = None
 
 
 class NanoBananaProError(Exception):
@@ -40,9 +58,12 @@ class NanoBananaProError(Exception):
         task_id: The id of the task the failed call was about, when one exists. A create that
             failed after the service may have acted on it carries `None` here: check
             `client.list()` before creating again.
+        request: The request that failed (its last attempt), when one was sent or tried: for
+            an ambiguous create, the parameters of the task that may exist.
     """
 
     task_id: str | None = None
+    request: SentRequest | None = None
 
 
 class InvalidRequestError(NanoBananaProError, ValueError):

@@ -7,6 +7,7 @@ would refuse should fail here, with a message that names the field and what it a
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import SplitResult, urlsplit
 
@@ -32,6 +33,7 @@ __all__ = [
     "ReferenceImage",
     "ReferenceImageLike",
     "build_create_request",
+    "check_encodable",
 ]
 
 PROMPT_MIN_LENGTH = 2
@@ -45,6 +47,8 @@ _MIME_TYPES_BY_EXTENSION = {
     ".webp": MimeType.WEBP,
 }
 _REFERENCE_IMAGE_KEYS = ("image", "mime_type", "text")
+#: What an RFC 3986 URI may hold: unreserved and reserved characters, and %XX escapes.
+_URI_CHARACTERS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 @attrs.frozen(init=False)
@@ -143,9 +147,25 @@ def build_create_request(
     )
 
 
+def check_encodable(text: str, *, field: str) -> str:
+    """`text` itself, once checked to be valid Unicode (it is sent as UTF-8).
+
+    Raises:
+        InvalidRequestError: it holds a lone surrogate (text decoded badly somewhere).
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidRequestError(
+            field, f"is not valid Unicode (a lone surrogate at position {error.start})"
+        ) from None
+    return text
+
+
 def _checked_prompt(prompt: object) -> str:
     if not isinstance(prompt, str):
         raise InvalidRequestError("prompt", f"must be a string, got {type(prompt).__name__}")
+    check_encodable(prompt, field="prompt")
     if not PROMPT_MIN_LENGTH <= len(prompt) <= PROMPT_MAX_LENGTH:
         raise InvalidRequestError(
             "prompt",
@@ -159,7 +179,7 @@ def _checked_prompt(prompt: object) -> str:
 def _api_reference_images(
     reference_images: Sequence[ReferenceImageLike] | None,
 ) -> list[api.ReferenceImage] | Unset:
-    if not reference_images:
+    if reference_images is None:
         return UNSET
     # A lone URL is a Sequence too: without this check it would be read as one image per letter.
     if isinstance(reference_images, str | bytes) or not isinstance(reference_images, Sequence):
@@ -168,6 +188,8 @@ def _api_reference_images(
             f"must be a list of images, got {type(reference_images).__name__}; "
             "wrap a single image in a list",
         )
+    if not reference_images:
+        return UNSET
     if len(reference_images) > MAX_REFERENCE_IMAGES:
         raise InvalidRequestError(
             "reference_images",
@@ -205,6 +227,8 @@ def _checked_parts(
     url = _checked_image_url(image, field=f"{field}.image")
     if text is not None and not isinstance(text, str):
         raise InvalidRequestError(f"{field}.text", f"must be a string, got {type(text).__name__}")
+    if text is not None:
+        check_encodable(text, field=f"{field}.text")
     mime_field = f"{field}.mime_type"
     if mime_type is None:
         return url, _inferred_mime_type(url, field=mime_field), text
@@ -246,6 +270,12 @@ def _checked_webhook_url(webhook_url: object) -> str:
         raise InvalidRequestError(
             "webhook_url", f"must be an absolute http(s) URL with a host, got {url!r}"
         )
+    if not _URI_CHARACTERS.fullmatch(url):
+        raise InvalidRequestError(
+            "webhook_url",
+            f"holds characters a URI cannot (RFC 3986): percent-encode them, and write an "
+            f"international host name in its xn-- form; got {url!r}",
+        )
     return url
 
 
@@ -256,6 +286,7 @@ def _is_http_url(parts: SplitResult) -> bool:
 def _split_url(url: object, *, field: str) -> tuple[str, SplitResult]:
     if not isinstance(url, str):
         raise InvalidRequestError(field, f"must be a URL string, got {type(url).__name__}")
+    check_encodable(url, field=field)
     if any(character.isspace() for character in url):
         raise InvalidRequestError(field, f"a URL has no whitespace (encode spaces as %20): {url!r}")
     try:

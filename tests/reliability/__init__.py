@@ -1,0 +1,1 @@
+"""Reliability and security: faults, bad input, hostile servers, secrets (issue 6)."""
