@@ -44,3 +44,11 @@ def test_the_quickstart_is_under_15_lines() -> None:
     quickstart = BLOCKS[0]
     assert "generate" in quickstart
     assert len(quickstart.strip().splitlines()) < 15
+
+
+def test_the_reliability_section_states_the_suites_own_fault_count() -> None:
+    from tests.reliability.faults import FAULTS
+
+    stated = re.search(r"\*\*(\d+) faults\*\*", (REPO_ROOT / "README.md").read_text())
+    assert stated is not None
+    assert int(stated.group(1)) == len(FAULTS)
