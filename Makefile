@@ -53,8 +53,8 @@ lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, exa
 	node_modules/.bin/redocly lint --config redocly.yaml --format=stylish $(SPEC)
 
 lint: $(VENV)/.installed ## ruff on the facade and the tests
-	$(BIN)/ruff check facade tests scripts
-	$(BIN)/ruff format --check facade tests scripts
+	$(BIN)/ruff check facade tests scripts benchmarks
+	$(BIN)/ruff format --check facade tests scripts benchmarks
 
 typecheck: $(VENV)/.installed ## mypy --strict on both packages
 	$(BIN)/mypy
@@ -69,3 +69,7 @@ spec-diff: $(VENV)/.installed ## Breaking changes of the spec since git ref BASE
 
 demo: $(VENV)/.installed ## Generate an image offline (fake server + CLI) and check the PNG
 	@bash scripts/demo.sh "$(BIN)"
+
+.PHONY: bench
+bench: $(VENV)/.installed ## Run the benchmarks (~5-10 min) and rewrite benchmarks/README.md
+	$(BIN)/python benchmarks/run_all.py

@@ -8,6 +8,8 @@ where it is likely. Until it has learned, it polls soon and backs off.
 
 from __future__ import annotations
 
+import math
+import statistics
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -25,28 +27,42 @@ __all__ = ["CompletionHistory", "PollSchedule", "TaskOrigin", "TaskOrigins", "Wa
 class PollSchedule:
     """When `wait()` polls.
 
+    Until it has learned, it polls `initial_interval` after creation (catching early failures)
+    and backs off by `factor` up to `backoff_cap`. Once `min_samples` tasks of a resolution
+    completed, it sleeps until the learned completion window opens, then polls every
+    `dense_interval`, backing off again only well past every completion seen.
+
     Attributes:
-        initial_interval: Seconds before the first poll after creation (catches early failures).
-        factor: Growth of the interval while nothing has been learned.
+        initial_interval: Seconds before the first poll after creation.
+        factor: Growth of the interval while backing off.
+        backoff_cap: The interval never grows past this while backing off (seconds).
         max_interval: Hard cap on any pause between polls, in seconds.
         dense_interval: The interval inside the learned completion window.
         learn: Learn completion times from this client's tasks (False: plain backoff).
         min_samples: Completed tasks of one resolution needed before the window is used.
-        window_quantiles: The part of the learned durations polled densely (low, high).
+        spread: The window opens this many standard deviations (of the log of the learned
+            durations) before their mean.
     """
 
     initial_interval: float = 1.0
     factor: float = 1.5
-    max_interval: float = 10.0
-    dense_interval: float = 1.8
+    backoff_cap: float = 5.0
+    max_interval: float = 30.0
+    dense_interval: float = 1.7
     learn: bool = True
     min_samples: int = 3
-    window_quantiles: tuple[float, float] = (0.03, 1.0)
+    spread: float = 2.0
 
     @classmethod
     def fixed(cls, interval: float) -> PollSchedule:
         """Poll every `interval` seconds, learning nothing."""
-        return cls(initial_interval=interval, factor=1.0, max_interval=interval, learn=False)
+        return cls(
+            initial_interval=interval,
+            factor=1.0,
+            backoff_cap=interval,
+            max_interval=interval,
+            learn=False,
+        )
 
     def next_interval(
         self, *, age: float, previous: float | None, window: tuple[float, float] | None
@@ -54,18 +70,21 @@ class PollSchedule:
         """The pause before the next poll of a task `age` seconds old.
 
         `previous` is the last pause (None before the first poll); `window` the learned
-        completion window of the task's kind, if any.
+        completion window (opens, closes) of the task's kind, if any.
         """
         if previous is None:
-            return min(self.initial_interval, self.max_interval)
-        if window is None:
-            return min(self.max_interval, previous * self.factor)
-        start, end = window
-        if age < start:
-            return min(self.max_interval, max(start - age, self.dense_interval))
-        if age <= end:
-            return min(self.max_interval, self.dense_interval)
-        return min(self.max_interval, max(self.dense_interval, previous * self.factor))
+            pause = self.initial_interval
+        elif window is None:
+            pause = max(previous, min(self.backoff_cap, previous * self.factor))
+        else:
+            opens, closes = window
+            if age < opens:
+                pause = max(opens - age, self.dense_interval)
+            elif age <= closes + (closes - opens):
+                pause = self.dense_interval
+            else:  # far past every completion seen: something is unusual, back off
+                pause = max(self.dense_interval, min(self.backoff_cap, previous * self.factor))
+        return min(pause, self.max_interval)
 
 
 class CompletionHistory:
@@ -82,26 +101,19 @@ class CompletionHistory:
             self._durations.setdefault(kind, deque(maxlen=self._keep)).append((after, before))
 
     def window(self, kind: str, schedule: PollSchedule) -> tuple[float, float] | None:
-        """The ages between which tasks of `kind` completed, or None while too few are known."""
+        """When tasks of `kind` complete (opens, closes), or None while too few are known.
+
+        Durations are roughly log-normal: the window opens `spread` standard deviations of
+        their logarithm before the mean, and closes at the latest completion seen.
+        """
         with self._lock:
             known = list(self._durations.get(kind, ()))
         if not schedule.learn or len(known) < schedule.min_samples:
             return None
-        # Completions seen by dense polls are pinned down to a poll interval; once there are
-        # enough of those, the coarse ones of the first, unlearned waits are left out.
-        precise = [(a, b) for a, b in known if b - a <= 2 * schedule.dense_interval]
-        if len(precise) >= schedule.min_samples:
-            known = precise
-        low, high = schedule.window_quantiles
-        return (
-            _quantile(sorted(after for after, _ in known), low),
-            _quantile(sorted(before for _, before in known), high),
-        )
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
+        logs = [math.log(max((after + before) / 2, 1e-3)) for after, before in known]
+        opens = math.exp(statistics.fmean(logs) - schedule.spread * statistics.pstdev(logs))
+        closes = max(before for _, before in known)
+        return min(opens, closes), closes
 
 
 @attrs.define(kw_only=True)

@@ -27,6 +27,8 @@ class _Server(ThreadingHTTPServer):
     """Keeps track of open connections, so that stopping also closes the kept-alive ones."""
 
     daemon_threads = True
+    #: Room for a burst of connections (a batch opens ~100 at once); http.server's default is 5.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: Handler, clock: Clock) -> None:
         super().__init__(address, _RequestHandler)
