@@ -3,9 +3,7 @@
 The fake serves over loopback from its own process, every image padded to `--megabytes`; one
 task is created (it completes at once) and its image is fetched once to warm the server. Each
 run measures every side (the order rotates), each in a fresh process: the seconds of the
-download itself, and the peak RSS growth during it (peak RSS after minus RSS before). A third
-side, raw streaming plus the fsync the SDK does before renaming its file into place, shows what
-durability costs.
+download itself, and the peak RSS growth during it (peak RSS after minus RSS before).
 
     python benchmarks/b5_download.py [--runs 5] [--megabytes 50] [--smoke]
 """
@@ -13,7 +11,6 @@ durability costs.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -38,8 +35,7 @@ API_PATH = "/v1/ai/text-to-image/nano-banana-pro"
 API_KEY = "bench-key"
 GOAL_THROUGHPUT = 0.8
 GOAL_RSS_GROWTH_MB = 16.0
-#: `raw_fsync` is informative: raw streaming with the SDK's fsync before close.
-SIDES = ["client", "raw", "raw_fsync"]
+SIDES = ["client", "raw"]
 
 
 def download_client(base_url: str, task_id: str, folder: Path) -> int:
@@ -51,12 +47,11 @@ def download_client(base_url: str, task_id: str, folder: Path) -> int:
         return measure(lambda: client.download(task, folder)[0].stat().st_size)
 
 
-def download_raw(url: str, folder: Path, *, sync_to_disk: bool) -> int:
+def download_raw(url: str, folder: Path) -> int:
     """`httpx` streaming of `url` into a file in `folder`; the bytes written.
 
     The `httpx.Client` is built before timing (its SSL context alone takes tens of ms), as
-    the SDK's download client is. With `sync_to_disk`, the file is fsynced before it is
-    closed, as the SDK does before renaming it into place.
+    the SDK's download client is.
     """
     with httpx.Client() as http:
 
@@ -66,9 +61,6 @@ def download_raw(url: str, folder: Path, *, sync_to_disk: bool) -> int:
                 response.raise_for_status()
                 for chunk in response.iter_bytes():
                     file.write(chunk)
-                if sync_to_disk:
-                    file.flush()
-                    os.fsync(file.fileno())
             return target.stat().st_size
 
         return measure(fetch)
@@ -124,8 +116,8 @@ def main() -> int:
     if args.side == "client":
         download_client(args.base_url, args.task_id, args.folder)
         return 0
-    if args.side in ("raw", "raw_fsync"):
-        download_raw(args.image_url, args.folder, sync_to_disk=args.side == "raw_fsync")
+    if args.side == "raw":
+        download_raw(args.image_url, args.folder)
         return 0
     runs = 1 if args.smoke else (args.runs or 5)
     megabytes = 2.0 if args.smoke else args.megabytes
@@ -151,9 +143,6 @@ def main() -> int:
         return float(run["bytes"]) / 2**20 / float(run["seconds"])
 
     ratio = spread([throughput(run["client"]) / throughput(run["raw"]) for run in measured])
-    ratio_fsync = spread(
-        [throughput(run["client"]) / throughput(run["raw_fsync"]) for run in measured]
-    )
     growth = {
         name: spread([run[name]["rss_growth_kb"] / 1024 for run in measured]) for name in SIDES
     }
@@ -179,7 +168,7 @@ def main() -> int:
         "extra": (
             f"client {fmt(speeds['client'], digits=0, unit=' MB/s')}, "
             f"raw {fmt(speeds['raw'], digits=0, unit=' MB/s')}; "
-            f"vs raw + fsync (as the SDK does): {fmt(ratio_fsync)}x; RSS growth client "
+            f"RSS growth client "
             f"{fmt(growth['client'], digits=1, unit=' MB')}, raw "
             f"{fmt(growth['raw'], digits=1, unit=' MB')}"
         ),
@@ -190,7 +179,6 @@ def main() -> int:
         "figures": {
             "throughput_mb_s": speeds,
             "rss_growth_mb": growth,
-            "ratio_to_raw_fsync": ratio_fsync,
             "complete_files": complete,
             "runs": measured,
         },
