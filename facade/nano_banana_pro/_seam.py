@@ -14,7 +14,7 @@ import logging
 import ssl
 from collections.abc import Callable, Generator, Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -139,16 +139,6 @@ async def _async_request_hook(request: httpx.Request) -> None:
     _sync_request_hook(request)
 
 
-def _http_settings(*, api_key: str, base_url: str, timeout: httpx.Timeout) -> dict[str, Any]:
-    return {
-        "base_url": base_url,
-        "auth": ApiKeyAuth(api_key, base_url=base_url),
-        "timeout": timeout,
-        # Never follow a redirect from the API: the key must not travel to another origin.
-        "follow_redirects": False,
-    }
-
-
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One TLS context for every client of the process: building one costs tens of ms."""
@@ -209,24 +199,15 @@ class ServiceApi:
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        settings = _http_settings(api_key=api_key, base_url=base_url, timeout=timeout)
-        hooks: dict[str, list[Callable[..., Any]]] = {
-            "request": [_sync_request_hook],
-            "response": [_sync_response_hook],
-        }
         self._owns_http_client = http_client is None
-        if http_client is None:
-            http_client = httpx.Client(
-                **settings,
-                transport=transport,
-                verify=_ssl_context(),
-                headers={"User-Agent": user_agent()},
-            )
-        else:
-            _adopt(http_client, settings)
-        http_client.event_hooks = hooks
-        self.http_client = http_client
-        self._client = _generated_client(base_url).set_httpx_client(http_client)
+        self.http_client = _api_http_client(
+            http_client or httpx.Client(transport=transport, verify=_ssl_context()),
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            hooks={"request": [_sync_request_hook], "response": [_sync_response_hook]},
+        )
+        self._client = _generated_client(base_url).set_httpx_client(self.http_client)
 
     def create(self, body: CreateImageRequest) -> Task:
         """POST a create request.
@@ -273,24 +254,15 @@ class AsyncServiceApi:
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        settings = _http_settings(api_key=api_key, base_url=base_url, timeout=timeout)
-        hooks: dict[str, list[Callable[..., Any]]] = {
-            "request": [_async_request_hook],
-            "response": [_async_response_hook],
-        }
         self._owns_http_client = http_client is None
-        if http_client is None:
-            http_client = httpx.AsyncClient(
-                **settings,
-                transport=transport,
-                verify=_ssl_context(),
-                headers={"User-Agent": user_agent()},
-            )
-        else:
-            _adopt(http_client, settings)
-        http_client.event_hooks = hooks
-        self.http_client = http_client
-        self._client = _generated_client(base_url).set_async_httpx_client(http_client)
+        self.http_client = _api_http_client(
+            http_client or httpx.AsyncClient(transport=transport, verify=_ssl_context()),
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            hooks={"request": [_async_request_hook], "response": [_async_response_hook]},
+        )
+        self._client = _generated_client(base_url).set_async_httpx_client(self.http_client)
 
     async def create(self, body: CreateImageRequest) -> Task:
         """POST a create request.
@@ -326,13 +298,27 @@ class AsyncServiceApi:
             await self.http_client.aclose()
 
 
-def _adopt(http_client: httpx.Client | httpx.AsyncClient, settings: dict[str, Any]) -> None:
-    """Point a caller's client at the API: base URL, key, timeout, no redirects, user agent."""
-    http_client.base_url = settings["base_url"]
-    http_client.auth = settings["auth"]
-    http_client.timeout = settings["timeout"]
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
+
+
+def _api_http_client(
+    http_client: HttpClient,
+    *,
+    api_key: str,
+    base_url: str,
+    timeout: httpx.Timeout,
+    hooks: dict[str, list[Callable[..., Any]]],
+) -> HttpClient:
+    """Point an HTTP client (ours, or the caller's) at the API: base URL, key, timeout, hooks."""
+    http_client.base_url = base_url
+    http_client.auth = ApiKeyAuth(api_key, base_url=base_url)
+    http_client.timeout = timeout
+    # Never follow a redirect from the API: the key must not travel to another origin.
     http_client.follow_redirects = False
-    http_client.headers.setdefault("User-Agent", user_agent())
+    if http_client.headers.get("User-Agent", "").startswith("python-httpx/"):  # not the caller's
+        http_client.headers["User-Agent"] = user_agent()
+    http_client.event_hooks = hooks
+    return http_client
 
 
 @contextlib.contextmanager

@@ -231,3 +231,18 @@ def test_an_injected_http_client_is_pointed_at_the_api_and_left_open(
 def test_aspect_ratio_helpers_are_public() -> None:
     assert AspectRatio.closest(1920, 1080) is AspectRatio.RATIO_16_9
     assert (AspectRatio("16:9").width, AspectRatio("16:9").height) == (16, 9)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({}, "magnific-nano-banana-pro/"), ({"User-Agent": "my-app/2"}, "my-app/2")],
+)
+def test_an_injected_http_client_keeps_its_own_user_agent_only_if_it_set_one(
+    server: ScriptedServer, headers: dict[str, str], expected: str
+) -> None:
+    server.on("GET", json_response(200, {"data": []}))
+    http_client = httpx.Client(transport=httpx.MockTransport(server.handle), headers=headers)
+    with NanoBananaPro(api_key="k", http_client=http_client) as client:
+        client.list()
+    assert server.requests[0].headers["user-agent"].startswith(expected)
+    http_client.close()
