@@ -17,3 +17,9 @@ def spec() -> dict[str, Any]:
     """The OpenAPI document, as a plain dict."""
     loaded: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
     return loaded
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (`@pytest.mark.anyio`) run on asyncio only."""
+    return "asyncio"

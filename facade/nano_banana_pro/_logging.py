@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TextIO
 
 from ._config import ENV_LOG
 
@@ -21,8 +22,13 @@ def configure_from_env() -> None:
     if level is None:
         return
     logger.setLevel(level)
-    if not any(getattr(handler, "_nano_banana_pro", False) for handler in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        handler._nano_banana_pro = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+    if not any(isinstance(handler, _EnvHandler) for handler in logger.handlers):
+        logger.addHandler(_EnvHandler())
+
+
+class _EnvHandler(logging.StreamHandler[TextIO]):
+    """The stderr handler `MAGNIFIC_LOG` adds (once)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))

@@ -23,11 +23,6 @@ PRISM_STOP_SECONDS = 5.0
 _LISTENING = "Prism is listening on"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class _PrismOutput:
     """Drains Prism's output (so it never blocks on a full pipe) and notices when it listens."""
 

@@ -15,11 +15,6 @@ fake_magnific = pytest_plugin.fake_magnific
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def http(fake_magnific: FakeMagnific) -> Iterator[httpx.Client]:
     """A plain httpx client sending the right key to the fake, in-process."""
     with httpx.Client(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-import ssl
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import settings
 
@@ -24,16 +22,8 @@ API_KEY = f"sk-reliability-{secrets.token_hex(16)}"
 TASK_ID = "046b6c7f-0b8a-43b9-b35d-6489e6daee91"
 PROMPT = "A suited raccoon smoking a pipe"
 LOGGERS = ("nano_banana_pro", "httpx", "httpcore")
-#: Real-socket clients get httpx's own transport, built on one SSL context: building a context
-#: per client (two per NanoBananaPro) costs about 0.1 s, which hundreds of tests would pay.
-SHARED_SSL_CONTEXT = ssl.create_default_context()
 FUZZ = settings(max_examples=100, deadline=None, derandomize=True)
 """Property tests: bounded, reproducible (derandomized), no per-example deadline."""
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -51,17 +41,12 @@ def build_client(flavour: str, *, fake: FakeMagnific | None = None, **options: A
     """
     options.setdefault("api_key", API_KEY)
     options.setdefault("clock", VirtualClock())
-    real_sockets = "transport" not in options and "http_client" not in options
     if flavour == "sync":
         if fake is not None:
             options["transport"] = fake.transport()
-        elif real_sockets:
-            options["transport"] = httpx.HTTPTransport(verify=SHARED_SSL_CONTEXT)
         return NanoBananaPro(**options)
     if fake is not None:
         options["transport"] = fake.async_transport()
-    elif real_sockets:
-        options["transport"] = httpx.AsyncHTTPTransport(verify=SHARED_SSL_CONTEXT)
     return AsyncDriven(AsyncNanoBananaPro(**options))
 
 

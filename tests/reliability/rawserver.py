@@ -45,7 +45,6 @@ class RawServer:
         self.port: int = self._listener.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.requests: list[RawRequest] = []
-        self.connections = 0
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
@@ -82,7 +81,6 @@ class RawServer:
                 return
             connection.settimeout(_IO_TIMEOUT)
             with self._lock:
-                self.connections += 1
                 self._sockets.append(connection)
             self._start(self._serve, connection)
 
