@@ -10,6 +10,9 @@ BIN := $(abspath $(VENV))/bin
 SPEC := openapi/nano-banana-pro.yaml
 GENERATOR_DIR := openapi/generator
 GENERATED_PKG := generated/nano_banana_pro_api
+FACADE := facade/nano_banana_pro
+#: What `make generate` writes besides generated/: the spec's facts and the blocking half.
+FACADE_GENERATED := $(FACADE)/_spec.py $(FACADE)/_sync
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
@@ -29,24 +32,29 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed ## Create .venv with the project (editable) and the pinned tools
 
-generate: $(VENV)/.installed ## Regenerate generated/ from the spec
+generate: $(VENV)/.installed ## Regenerate generated/, the spec's facts and the blocking half of the facade
 	PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
 		--path $(SPEC) \
 		--config $(GENERATOR_DIR)/config.yaml \
 		--custom-template-path $(GENERATOR_DIR)/templates \
 		--meta none --overwrite --fail-on-warning \
 		--output-path $(GENERATED_PKG)
+	$(BIN)/python scripts/spec_facts.py $(SPEC) $(FACADE)/_spec.py
+	$(BIN)/python scripts/unasync.py
+	$(BIN)/ruff check --quiet --fix-only --select I,F401,RUF022 $(FACADE_GENERATED)
+	$(BIN)/ruff format --quiet $(FACADE_GENERATED)
 
-check-generated: generate ## Fail when generated/ differs from what the spec generates
-	@changes="$$(git status --porcelain -- generated/)"; \
+check-generated: generate ## Fail when generated code differs from what its sources generate
+	@changes="$$(git status --porcelain -- generated/ $(FACADE_GENERATED))"; \
 	if [ -n "$$changes" ]; then \
-		echo "generated/ does not match $(SPEC). Run 'make generate' and commit the result."; \
+		echo "Generated code does not match its source ($(SPEC), $(FACADE)/_async/)."; \
+		echo "Run 'make generate' and commit the result."; \
 		echo "$$changes"; \
-		git --no-pager diff --stat -- generated/; \
-		git --no-pager diff -- generated/ | head -200; \
+		git --no-pager diff --stat -- generated/ $(FACADE_GENERATED); \
+		git --no-pager diff -- generated/ $(FACADE_GENERATED) | head -200; \
 		exit 1; \
 	fi; \
-	echo "generated/ matches $(SPEC)."
+	echo "generated/, $(FACADE)/_spec.py and $(FACADE)/_sync/ match their sources."
 
 lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, examples included)
 	$(BIN)/openapi-spec-validator $(SPEC)

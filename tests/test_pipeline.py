@@ -21,11 +21,11 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def repo_copy(tmp_path: Path) -> Path:
-    """A throwaway git repo holding the spec, the generator inputs, generated/ and the Makefile."""
+    """A throwaway git repo: the spec, the generator inputs and scripts, both generated layers."""
     if not (VENV / ".installed").exists():
         pytest.fail("run `make install` first: the pipeline test uses the project's .venv")
     copy = tmp_path / "repo"
-    for name in ("openapi", "generated"):
+    for name in ("openapi", "generated", "scripts", "facade"):
         shutil.copytree(REPO_ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy2(REPO_ROOT / name, copy / name)
@@ -48,7 +48,44 @@ def test_check_generated_passes_on_a_synced_tree_and_regenerates_identical_bytes
 ) -> None:
     result = check_generated(repo_copy)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "generated/ matches" in result.stdout
+    assert (
+        "generated/, facade/nano_banana_pro/_spec.py and facade/nano_banana_pro/_sync/ match"
+        in (result.stdout)
+    )
+
+
+@pytest.mark.parametrize("generated_file", ["_sync/client.py", "_sync/seam.py", "_spec.py"])
+def test_a_one_character_hand_edit_of_the_facades_generated_code_fails_until_regenerated(
+    repo_copy: Path, generated_file: str
+) -> None:
+    path = repo_copy / "facade/nano_banana_pro" / generated_file
+    text = path.read_text()
+    edited = text.replace("def ", "def  ", 1) if "def " in text else text.replace("=", "==", 1)
+    assert edited != text
+    path.write_text(edited)
+    commit(repo_copy, "hand edit")
+    failed = check_generated(repo_copy)
+    assert failed.returncode != 0
+    assert generated_file in failed.stdout
+    commit(repo_copy, "regenerated")  # make generate, run by the check, restored the file
+    assert check_generated(repo_copy).returncode == 0
+    assert path.read_text() == text
+
+
+def test_a_change_to_the_async_source_without_regenerating_fails(repo_copy: Path) -> None:
+    source = repo_copy / "facade/nano_banana_pro/_async/client.py"
+    source.write_text(source.read_text().replace("(default 600)", "(default: 600)"))
+    commit(repo_copy, "async source changed")
+    result = check_generated(repo_copy)
+    assert result.returncode != 0
+    assert "_sync/client.py" in result.stdout
+    changed = "+        wait_timeout: Overall deadline of `wait()` and `generate()`, in seconds"
+    assert f"{changed} (default: 600)" in result.stdout
+
+
+def commit(repo: Path, message: str) -> None:
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], repo)
 
 
 def test_check_generated_fails_when_a_generated_file_is_deleted_and_not_restored_in_git(

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._async.client import AsyncNanoBananaPro
     from ._batch import BatchResult
     from ._polling import PollSchedule
     from ._ratelimit import RateLimit
-    from .async_client import AsyncNanoBananaPro
-    from .client import NanoBananaPro
+    from ._sync.client import NanoBananaPro
     from .enums import AspectRatio, MimeType, Resolution
     from .errors import (
         APIConnectionError,
@@ -54,14 +54,14 @@ _LAZY: dict[str, str] = {
     "APIResponseValidationError": ".errors",
     "APITimeoutError": ".errors",
     "AspectRatio": ".enums",
-    "AsyncNanoBananaPro": ".async_client",
+    "AsyncNanoBananaPro": "._async.client",
     "AuthenticationError": ".errors",
     "BadRequestError": ".errors",
     "BatchResult": "._batch",
     "DownloadError": ".errors",
     "InvalidRequestError": ".errors",
     "MimeType": ".enums",
-    "NanoBananaPro": ".client",
+    "NanoBananaPro": "._sync.client",
     "NanoBananaProError": ".errors",
     "NotFoundError": ".errors",
     "PermissionDeniedError": ".errors",

@@ -10,15 +10,15 @@ import attrs
 
 from nano_banana_pro_api.models import CreateImageRequest
 
-from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION
 from .errors import InvalidRequestError, NanoBananaProError
+from .options import OPTION_NAMES
 from .request import build_create_request
 from .task import Task
 
 __all__ = ["BatchRequest", "BatchResult", "prepare_batch"]
 
 #: The parameters one batch item may set: those of `create()`.
-ITEM_PARAMETERS = ("prompt", "aspect_ratio", "resolution", "reference_images", "webhook_url")
+ITEM_PARAMETERS = ("prompt", *OPTION_NAMES, "extra_body")
 #: Set instead, it names an existing task to wait for and download: nothing is created.
 RESUME_PARAMETER = "task_id"
 
@@ -93,12 +93,11 @@ def _prepare(index: int, item: str | Mapping[str, Any]) -> BatchRequest:
             return BatchRequest(
                 index=index, parameters=parameters, task_id=_resumed_task_id(index, parameters)
             )
+        options = {name: parameters[name] for name in OPTION_NAMES if name in parameters}
         body = build_create_request(
             prompt=parameters.get("prompt"),  # type: ignore[arg-type]  # checked inside
-            aspect_ratio=parameters.get("aspect_ratio", DEFAULT_ASPECT_RATIO),
-            resolution=parameters.get("resolution", DEFAULT_RESOLUTION),
-            reference_images=parameters.get("reference_images"),
-            webhook_url=parameters.get("webhook_url"),
+            extra_body=parameters.get("extra_body"),
+            **options,
         )
     except InvalidRequestError as error:
         return BatchRequest(index=index, parameters=parameters, error=error)

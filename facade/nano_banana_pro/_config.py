@@ -14,7 +14,13 @@ from .errors import InvalidRequestError
 DEFAULT_BASE_URL = "https://api.magnific.com"
 #: Connect within 10 s; every other phase (read, write, pool) within 30 s.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Retries per call (a create only when the service certainly did not act on it).
 DEFAULT_MAX_RETRIES = 2
+#: Seconds before the first retry (before jitter); it doubles per retry up to the cap.
+DEFAULT_INITIAL_BACKOFF = 0.5
+DEFAULT_MAX_BACKOFF = 8.0
+#: A server's `Retry-After` is honoured up to this many seconds.
+DEFAULT_RETRY_AFTER_CAP = 60.0
 #: Overall deadline of `wait()` and `generate()`, in seconds.
 DEFAULT_WAIT_TIMEOUT = 600.0
 #: Client-side rate limit: inside the service's per-IP limits (see `RateLimit`).

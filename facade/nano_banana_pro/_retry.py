@@ -1,4 +1,4 @@
-"""When to try a request again, and how long to wait first.
+"""When to try a request again, and how long to wait first (the loop: `_async/retry.py`).
 
 The loop is hand-written rather than taken from a retry library (tenacity, stamina) because the
 runtime dependencies are httpx and attrs only, and because the decision needs this package's
@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
 
 import attrs
 
-from .clock import Clock
+from ._config import (
+    DEFAULT_INITIAL_BACKOFF,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_AFTER_CAP,
+)
 from .errors import APIConnectionError, APIError, NanoBananaProError
 
-__all__ = ["RetryPolicy", "call_with_retries", "call_with_retries_async"]
+__all__ = ["RetryPolicy", "log_retry"]
 
-T = TypeVar("T")
 logger = logging.getLogger("nano_banana_pro")
 
 #: Statuses after which a GET (safe to repeat) is tried again.
@@ -40,10 +43,10 @@ class RetryPolicy:
             down to this.
     """
 
-    max_retries: int = 2
-    initial_backoff: float = 0.5
-    max_backoff: float = 8.0
-    retry_after_cap: float = 60.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_backoff: float = DEFAULT_INITIAL_BACKOFF
+    max_backoff: float = DEFAULT_MAX_BACKOFF
+    retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP
     random: Callable[[], float] = attrs.field(default=random.random, repr=False)
 
     def should_retry(self, error: NanoBananaProError, *, idempotent: bool) -> bool:
@@ -77,63 +80,6 @@ class RetryPolicy:
         return wait
 
 
-def _log_retry(error: NanoBananaProError, *, attempt: int, wait: float) -> None:
+def log_retry(error: NanoBananaProError, *, attempt: int, wait: float) -> None:
+    """Log a retry about to happen (the error's message never holds the key)."""
     logger.info("retry %d after %.2fs: %s", attempt + 1, wait, error)
-
-
-def call_with_retries(
-    operation: Callable[[], T],
-    *,
-    policy: RetryPolicy,
-    clock: Clock,
-    idempotent: bool,
-    deadline: float | None = None,
-) -> T:
-    """Run `operation`, retrying per `policy`; never sleeping past `deadline` (clock time).
-
-    Raises:
-        NanoBananaProError: the last error, once no retry is left or allowed.
-    """
-    attempt = 0
-    while True:
-        try:
-            return operation()
-        except NanoBananaProError as error:
-            time_left = None if deadline is None else deadline - clock.monotonic()
-            wait = policy.next_delay(
-                error, attempt=attempt, idempotent=idempotent, time_left=time_left
-            )
-            if wait is None:
-                raise
-            _log_retry(error, attempt=attempt, wait=wait)
-            clock.sleep(wait)
-            attempt += 1
-
-
-async def call_with_retries_async(
-    operation: Callable[[], Awaitable[T]],
-    *,
-    policy: RetryPolicy,
-    clock: Clock,
-    idempotent: bool,
-    deadline: float | None = None,
-) -> T:
-    """The async twin of `call_with_retries`.
-
-    Raises:
-        NanoBananaProError: the last error, once no retry is left or allowed.
-    """
-    attempt = 0
-    while True:
-        try:
-            return await operation()
-        except NanoBananaProError as error:
-            time_left = None if deadline is None else deadline - clock.monotonic()
-            wait = policy.next_delay(
-                error, attempt=attempt, idempotent=idempotent, time_left=time_left
-            )
-            if wait is None:
-                raise
-            _log_retry(error, attempt=attempt, wait=wait)
-            await clock.asleep(wait)
-            attempt += 1

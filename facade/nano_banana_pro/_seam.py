@@ -1,8 +1,10 @@
-"""The seam: the only module that builds or calls the generated `nano_banana_pro_api` client.
+"""The seam's shared half: what builds, guards and reads the generated `nano_banana_pro_api` client.
 
-It owns the httpx clients (key, user agent, timeouts, transport), calls the generated
-`*_detailed` functions, and turns their results into `Task` objects and their failures into
-this package's errors, so nothing from inside the generated code reaches a caller.
+The seam is this module and `_async/seam.py` (with its generated blocking twin): the only places
+that build or call the generated client. They own the httpx clients (key, user agent, timeouts,
+transport), call the generated `*_detailed` functions, and turn their results into `Task`
+objects and their failures into this package's errors, so nothing from inside the generated
+code reaches a caller.
 """
 
 from __future__ import annotations
@@ -19,29 +21,24 @@ from typing import Any, TypeVar
 import httpx
 
 from nano_banana_pro_api import AuthenticatedClient
-from nano_banana_pro_api.api.text_to_image import (
-    create_image_from_text_nano_banana_pro as create_operation,
-)
-from nano_banana_pro_api.api.text_to_image import (
-    get_all_nano_banana_pro_tasks as list_operation,
-)
-from nano_banana_pro_api.api.text_to_image import (
-    get_nano_banana_pro_task_status as get_operation,
-)
-from nano_banana_pro_api.models import CreateImageRequest, TaskDetailResponse, TaskListResponse
+from nano_banana_pro_api.models import TaskDetailResponse, TaskListResponse
 from nano_banana_pro_api.types import Response
 
 from ._config import API_KEY_HEADER, user_agent
-from ._translate import error_from_response, error_from_transport
+from ._translate import error_from_transport
 from .errors import APIResponseValidationError, DownloadError, NanoBananaProError
 from .task import Task
 
 __all__ = [
-    "AsyncServiceApi",
-    "ServiceApi",
-    "build_async_download_client",
-    "build_download_client",
+    "ApiKeyAuth",
+    "before_request",
+    "generated_client",
+    "log_response",
+    "point_at_api",
     "request_deadline",
+    "ssl_context",
+    "task_from",
+    "tasks_from",
     "translated_failures",
 ]
 
@@ -99,7 +96,8 @@ def _clamp_to_deadline(request: httpx.Request) -> None:
     }
 
 
-def _sync_request_hook(request: httpx.Request) -> None:
+def before_request(request: httpx.Request) -> None:
+    """What every API request goes through: its timeouts cut to the wait's deadline, the log."""
     _clamp_to_deadline(request)
     _log_request(request)
 
@@ -113,52 +111,44 @@ def _log_request(request: httpx.Request) -> None:
         logger.debug("request %s %s headers=%s", request.method, request.url, headers)
 
 
-def _log_response(response: httpx.Response) -> None:
+def log_response(response: httpx.Response) -> None:
+    """Log an answer (debug level)."""
     logger.debug(
         "response %s %s -> %d", response.request.method, response.request.url, response.status_code
     )
 
 
-def _sync_response_hook(response: httpx.Response) -> None:
-    """Raise this package's error for an error status, before the generated code parses it."""
-    if not response.is_success:
-        response.read()
-        raise error_from_response(response)
-    _log_response(response)
-
-
-async def _async_response_hook(response: httpx.Response) -> None:
-    """The async twin of `_sync_response_hook`."""
-    if not response.is_success:
-        await response.aread()
-        raise error_from_response(response)
-    _log_response(response)
-
-
-async def _async_request_hook(request: httpx.Request) -> None:
-    _sync_request_hook(request)
-
-
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """One TLS context for every client of the process: building one costs tens of ms."""
     return httpx.create_ssl_context()
 
 
-def _generated_client(base_url: str) -> AuthenticatedClient:
+def generated_client(base_url: str) -> AuthenticatedClient:
+    """The generated client for `base_url`; the key travels through `ApiKeyAuth`, not it."""
     return AuthenticatedClient(
         base_url=base_url, token=_TOKEN_PLACEHOLDER, prefix="", auth_header_name=API_KEY_HEADER
     )
 
 
-def _task_from(response: Response[Any]) -> Task:
+def task_from(response: Response[Any]) -> Task:
+    """The task in a create or get answer.
+
+    Raises:
+        APIResponseValidationError: the answer holds no task.
+    """
     parsed = response.parsed
     if not isinstance(parsed, TaskDetailResponse):
         raise _unexpected(response, "no task in the answer")
     return Task.from_payload(parsed.data.to_dict())
 
 
-def _tasks_from(response: Response[Any]) -> list[Task]:
+def tasks_from(response: Response[Any]) -> list[Task]:
+    """The tasks in a list answer.
+
+    Raises:
+        APIResponseValidationError: the answer holds no task list.
+    """
     parsed = response.parsed
     if not isinstance(parsed, TaskListResponse):
         raise _unexpected(response, "no task list in the answer")
@@ -187,121 +177,10 @@ def _invalid_shape(error: Exception) -> APIResponseValidationError:
 _SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
-class ServiceApi:
-    """Blocking access to the three operations, through the generated client."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str,
-        timeout: httpx.Timeout,
-        transport: httpx.BaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        self._owns_http_client = http_client is None
-        self.http_client = _api_http_client(
-            http_client or httpx.Client(transport=transport, verify=_ssl_context()),
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            hooks={"request": [_sync_request_hook], "response": [_sync_response_hook]},
-        )
-        self._client = _generated_client(base_url).set_httpx_client(self.http_client)
-
-    def create(self, body: CreateImageRequest) -> Task:
-        """POST a create request.
-
-        Raises:
-            NanoBananaProError: the translated failure.
-        """
-        with translated_failures():
-            return _task_from(create_operation.sync_detailed(client=self._client, body=body))
-
-    def get(self, task_id: str) -> Task:
-        """GET one task.
-
-        Raises:
-            NanoBananaProError: the translated failure.
-        """
-        with translated_failures():
-            return _task_from(get_operation.sync_detailed(task_id, client=self._client))
-
-    def list(self) -> list[Task]:
-        """GET the task list.
-
-        Raises:
-            NanoBananaProError: the translated failure.
-        """
-        with translated_failures():
-            return _tasks_from(list_operation.sync_detailed(client=self._client))
-
-    def close(self) -> None:
-        """Close the HTTP client, unless the caller passed it in (then it is theirs)."""
-        if self._owns_http_client:
-            self.http_client.close()
-
-
-class AsyncServiceApi:
-    """Async access to the three operations, through the generated client."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str,
-        timeout: httpx.Timeout,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        self._owns_http_client = http_client is None
-        self.http_client = _api_http_client(
-            http_client or httpx.AsyncClient(transport=transport, verify=_ssl_context()),
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            hooks={"request": [_async_request_hook], "response": [_async_response_hook]},
-        )
-        self._client = _generated_client(base_url).set_async_httpx_client(self.http_client)
-
-    async def create(self, body: CreateImageRequest) -> Task:
-        """POST a create request.
-
-        Raises:
-            NanoBananaProError: the translated failure.
-        """
-        with translated_failures():
-            response = await create_operation.asyncio_detailed(client=self._client, body=body)
-            return _task_from(response)
-
-    async def get(self, task_id: str) -> Task:
-        """GET one task.
-
-        Raises:
-            NanoBananaProError: the translated failure.
-        """
-        with translated_failures():
-            return _task_from(await get_operation.asyncio_detailed(task_id, client=self._client))
-
-    async def list(self) -> list[Task]:
-        """GET the task list.
-
-        Raises:
-            NanoBananaProError: the translated failure.
-        """
-        with translated_failures():
-            return _tasks_from(await list_operation.asyncio_detailed(client=self._client))
-
-    async def aclose(self) -> None:
-        """Close the HTTP client, unless the caller passed it in (then it is theirs)."""
-        if self._owns_http_client:
-            await self.http_client.aclose()
-
-
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 
-def _api_http_client(
+def point_at_api(
     http_client: HttpClient,
     *,
     api_key: str,
@@ -337,29 +216,3 @@ def translated_failures() -> Iterator[None]:
         ) from error
     except _SHAPE_ERRORS as error:
         raise _invalid_shape(error) from error
-
-
-def build_download_client(
-    *, timeout: httpx.Timeout, transport: httpx.BaseTransport | None = None
-) -> httpx.Client:
-    """A client for image downloads: no API key at all, redirects followed."""
-    return httpx.Client(
-        timeout=timeout,
-        transport=transport,
-        verify=_ssl_context(),
-        follow_redirects=True,
-        headers={"User-Agent": user_agent()},
-    )
-
-
-def build_async_download_client(
-    *, timeout: httpx.Timeout, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """The async twin of `build_download_client`."""
-    return httpx.AsyncClient(
-        timeout=timeout,
-        transport=transport,
-        verify=_ssl_context(),
-        follow_redirects=True,
-        headers={"User-Agent": user_agent()},
-    )

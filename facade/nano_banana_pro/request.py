@@ -1,44 +1,46 @@
 """Checking a create request in full, then building the generated model that is sent.
 
 Everything is checked before anything is sent: a create is billed, so a request the service
-would refuse should fail here, with a message that names the field and what it accepts.
+would refuse should fail here, with a message that names the field and what it accepts. The
+declared options (`CreateOptions`) with checks of their own are checked here; any other field of
+the spec's schema is checked against the schema itself.
 """
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, Unpack
 from urllib.parse import SplitResult, urlsplit
 
 import attrs
 
 from nano_banana_pro_api import models as api
-from nano_banana_pro_api.types import UNSET, Unset
 
-from .enums import (
-    AspectRatio,
-    MimeType,
-    Resolution,
-    parse_aspect_ratio,
-    parse_mime_type,
-    parse_resolution,
-)
+from ._schema_check import problems
+from ._spec import CREATE_IMAGE_REQUEST
+from .enums import MimeType, parse_aspect_ratio, parse_mime_type, parse_resolution
 from .errors import InvalidRequestError
+from .options import OPTION_NAMES, CreateOptions
 
 __all__ = [
     "MAX_REFERENCE_IMAGES",
     "PROMPT_MAX_LENGTH",
     "PROMPT_MIN_LENGTH",
+    "REQUEST_FIELDS",
     "ReferenceImage",
     "ReferenceImageLike",
     "build_create_request",
     "check_encodable",
 ]
 
-PROMPT_MIN_LENGTH = 2
-PROMPT_MAX_LENGTH = 3000
-MAX_REFERENCE_IMAGES = 14
+#: The fields of the create request, in the spec's order, with their schemas.
+REQUEST_FIELDS: Mapping[str, Mapping[str, Any]] = CREATE_IMAGE_REQUEST["properties"]
+PROMPT_MIN_LENGTH: int = REQUEST_FIELDS["prompt"]["minLength"]
+PROMPT_MAX_LENGTH: int = REQUEST_FIELDS["prompt"]["maxLength"]
+MAX_REFERENCE_IMAGES: int = REQUEST_FIELDS["reference_images"]["maxItems"]
 
 _MIME_TYPES_BY_EXTENSION = {
     ".png": MimeType.PNG,
@@ -46,9 +48,11 @@ _MIME_TYPES_BY_EXTENSION = {
     ".jpeg": MimeType.JPEG,
     ".webp": MimeType.WEBP,
 }
-_REFERENCE_IMAGE_KEYS = ("image", "mime_type", "text")
+_REFERENCE_IMAGE_KEYS = tuple(REQUEST_FIELDS["reference_images"]["items"]["properties"])
 #: What an RFC 3986 URI may hold: unreserved and reserved characters, and %XX escapes.
 _URI_CHARACTERS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+#: A check's answer for an option to leave out of the body.
+_OMITTED: Any = object()
 
 
 @attrs.frozen(init=False)
@@ -115,36 +119,39 @@ ReferenceImageLike = ReferenceImage | str | Mapping[str, str]
 def build_create_request(
     *,
     prompt: str,
-    aspect_ratio: AspectRatio | str,
-    resolution: Resolution | str,
-    reference_images: Sequence[ReferenceImageLike] | None,
-    webhook_url: str | None,
+    extra_body: Mapping[str, Any] | None = None,
+    **options: Unpack[CreateOptions],
 ) -> api.CreateImageRequest:
     """Check every parameter of a create request and build the body that is sent.
 
-    `aspect_ratio` and `resolution` are always sent, so that the caller's defaults
-    (`DEFAULT_ASPECT_RATIO`, `DEFAULT_RESOLUTION`) hold even if the service changes its own.
-    `reference_images` and `webhook_url` are left out when None or empty.
+    Options with a default in the spec (`aspect_ratio`, `resolution`) are always sent, so that
+    the documented defaults hold even if the service changes its own; the others are left out
+    when None (or an empty list of reference images).
 
     Args:
         prompt: What to draw: `PROMPT_MIN_LENGTH` to `PROMPT_MAX_LENGTH` characters, not only
             whitespace.
-        aspect_ratio: One of `AspectRatio`, as the enum or its value.
-        resolution: One of `Resolution`, as the enum or its value.
-        reference_images: At most `MAX_REFERENCE_IMAGES` images (see `ReferenceImage.of`).
-        webhook_url: An absolute http(s) URL to notify on each status change.
+        extra_body: Fields sent as they are, for a field the service has shipped before this
+            client's spec has it; never one of the declared parameters.
+        **options: The `CreateOptions`.
 
     Raises:
         InvalidRequestError: A parameter is refused; the error names it and says what it accepts.
     """
-    # Keyword arguments are evaluated in order: the first refused field, in body order, is reported.
-    return api.CreateImageRequest(
-        prompt=_checked_prompt(prompt),
-        aspect_ratio=api.AspectRatio(parse_aspect_ratio(aspect_ratio).value),
-        resolution=api.Resolution(parse_resolution(resolution).value),
-        reference_images=_api_reference_images(reference_images),
-        webhook_url=UNSET if webhook_url is None else _checked_webhook_url(webhook_url),
-    )
+    given: Mapping[str, object] = options
+    unknown = sorted(set(given) - set(OPTION_NAMES).intersection(REQUEST_FIELDS))
+    if unknown:
+        raise InvalidRequestError(
+            unknown[0], "is not a parameter of a create request", allowed=OPTION_NAMES
+        )
+    body: dict[str, Any] = {}
+    for name, schema in REQUEST_FIELDS.items():  # the first refused field in body order is reported
+        value = prompt if name == "prompt" else given.get(name, schema.get("default"))
+        checked = _CHECKS.get(name, _schema_checked)(value, name=name, schema=schema)
+        if checked is not _OMITTED:
+            body[name] = checked
+    body.update(_extra_fields(extra_body))
+    return api.CreateImageRequest.from_dict(body)
 
 
 def check_encodable(text: str, *, field: str) -> str:
@@ -162,7 +169,11 @@ def check_encodable(text: str, *, field: str) -> str:
     return text
 
 
-def _checked_prompt(prompt: object) -> str:
+# Each check takes the value given (or the spec's default), and answers the JSON to send, or
+# _OMITTED to leave the field out.
+
+
+def _checked_prompt(prompt: object, **_: object) -> str:
     if not isinstance(prompt, str):
         raise InvalidRequestError("prompt", f"must be a string, got {type(prompt).__name__}")
     check_encodable(prompt, field="prompt")
@@ -176,11 +187,9 @@ def _checked_prompt(prompt: object) -> str:
     return prompt
 
 
-def _api_reference_images(
-    reference_images: Sequence[ReferenceImageLike] | None,
-) -> list[api.ReferenceImage] | Unset:
+def _checked_reference_images(reference_images: object, **_: object) -> Any:
     if reference_images is None:
-        return UNSET
+        return _OMITTED
     # A lone URL is a Sequence too: without this check it would be read as one image per letter.
     if isinstance(reference_images, str | bytes) or not isinstance(reference_images, Sequence):
         raise InvalidRequestError(
@@ -189,16 +198,63 @@ def _api_reference_images(
             "wrap a single image in a list",
         )
     if not reference_images:
-        return UNSET
+        return _OMITTED
     if len(reference_images) > MAX_REFERENCE_IMAGES:
         raise InvalidRequestError(
             "reference_images",
             f"at most {MAX_REFERENCE_IMAGES} images, got {len(reference_images)}",
         )
     return [
-        _to_api(ReferenceImage.of(value, index=index))
+        _image_json(ReferenceImage.of(value, index=index))
         for index, value in enumerate(reference_images)
     ]
+
+
+def _checked_aspect_ratio(value: Any, **_: object) -> str:
+    return parse_aspect_ratio(value).value
+
+
+def _checked_resolution(value: Any, **_: object) -> str:
+    return parse_resolution(value).value
+
+
+def _schema_checked(value: object, *, name: str, schema: Mapping[str, Any]) -> Any:
+    """A field without a check of its own: None leaves it out, else the spec's schema judges."""
+    if value is None:
+        return _OMITTED
+    found = problems(value, schema, name=name)
+    if found:
+        raise InvalidRequestError(
+            found[0]["name"], found[0]["reason"], allowed=[str(v) for v in schema.get("enum", ())]
+        )
+    return value
+
+
+def _extra_fields(extra_body: object) -> dict[str, Any]:
+    """The `extra_body` fields, as a JSON copy, when none would overwrite a declared field."""
+    if extra_body is None:
+        return {}
+    if not isinstance(extra_body, Mapping):
+        raise InvalidRequestError(
+            "extra_body", f"must be a dict of extra JSON fields, got {type(extra_body).__name__}"
+        )
+    for key in extra_body:
+        if not isinstance(key, str):
+            raise InvalidRequestError("extra_body", f"field names are strings, got {key!r}")
+        if key in REQUEST_FIELDS:
+            raise InvalidRequestError(
+                f"extra_body.{key}",
+                f"is a declared parameter: pass {key}=... instead (extra_body is for fields "
+                "the spec does not have yet)",
+            )
+    try:
+        encoded = json.dumps(extra_body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as error:
+        raise InvalidRequestError(
+            "extra_body", f"must hold JSON values only (strings, numbers, lists, dicts): {error}"
+        ) from None
+    copy: dict[str, Any] = json.loads(encoded)
+    return copy
 
 
 def _unpacked(value: object, *, field: str) -> tuple[object, object, object]:
@@ -264,7 +320,9 @@ def _checked_image_url(image: object, *, field: str) -> str:
     return url
 
 
-def _checked_webhook_url(webhook_url: object) -> str:
+def _checked_webhook_url(webhook_url: object, **_: object) -> Any:
+    if webhook_url is None:
+        return _OMITTED
     url, parts = _split_url(webhook_url, field="webhook_url")
     if not _is_http_url(parts):
         raise InvalidRequestError(
@@ -295,9 +353,22 @@ def _split_url(url: object, *, field: str) -> tuple[str, SplitResult]:
         raise InvalidRequestError(field, f"is not a valid URL ({error}): {url!r}") from None
 
 
-def _to_api(image: ReferenceImage) -> api.ReferenceImage:
-    return api.ReferenceImage(
-        image=image.image,
-        mime_type=image.mime_type,
-        text=UNSET if image.text is None else image.text,
-    )
+def _image_json(image: ReferenceImage) -> dict[str, str]:
+    fields = {"image": image.image, "mime_type": image.mime_type.value}
+    if image.text is not None:
+        fields["text"] = image.text
+    return fields
+
+
+class _Check(Protocol):
+    def __call__(self, value: Any, /, *, name: str, schema: Mapping[str, Any]) -> Any: ...
+
+
+#: The options with checks of their own; every other field is checked against its schema.
+_CHECKS: dict[str, _Check] = {
+    "prompt": _checked_prompt,
+    "webhook_url": _checked_webhook_url,
+    "reference_images": _checked_reference_images,
+    "aspect_ratio": _checked_aspect_ratio,
+    "resolution": _checked_resolution,
+}

@@ -129,3 +129,25 @@ def test_list_without_tasks_says_so(cli_env: Path, capsys: pytest.CaptureFixture
 
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "no tasks\n")
+
+
+def test_generate_sends_extra_body_fields_as_they_are(cli: Cli, fake: FakeMagnific) -> None:
+    result = cli.run("generate", PROMPT, "--no-wait", "--extra-body", '{"seed": 42}')
+
+    assert result.returncode == 0, result.stderr
+    assert fake.requests[0].json == {
+        "prompt": PROMPT,
+        "aspect_ratio": "1:1",
+        "resolution": "2K",
+        "seed": 42,
+    }
+
+
+def test_extra_body_overwriting_an_option_exits_2_with_nothing_sent(
+    cli: Cli, fake: FakeMagnific
+) -> None:
+    result = cli.run("generate", PROMPT, "--extra-body", '{"resolution": "4K"}')
+
+    assert result.returncode == 2
+    assert "extra_body.resolution: is a declared parameter" in result.stderr
+    assert fake.requests == []

@@ -21,6 +21,8 @@ TASK_ID = "046b6c7f-0b8a-43b9-b35d-6489e6daee91"
 OTHER_ID = "8d3c1f8e-2f0a-4b8e-9a51-0c7c1f0b5e22"
 TASKS_PATH = "/v1/ai/text-to-image/nano-banana-pro"
 IMAGE_URL = "https://ai-statics.freepik.com/completed_task_image.png"
+#: Fields the tests of `extra_body=` send beside the spec's.
+EXTRA_FIELDS = frozenset({"seed", "style", "tags", "use_google_search_tool"})
 
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
@@ -116,9 +118,12 @@ def make_client(
     def make(**options: Any) -> Any:
         options.setdefault("api_key", API_KEY)
         options.setdefault("clock", clock)
-        # Every API request the facade sends must match the spec (images go to other hosts).
+        # Every API request the facade sends must match the spec (images go to other hosts),
+        # but for the fields a test sends on purpose with `extra_body=`.
         transport = SpecValidatingTransport(
-            httpx.MockTransport(server.handle), base_url=options.get("base_url", BASE_URL)
+            httpx.MockTransport(server.handle),
+            base_url=options.get("base_url", BASE_URL),
+            extra_fields=EXTRA_FIELDS,
         )
         if request.param == "sync":
             client: Any = NanoBananaPro(transport=transport, **options)

@@ -29,7 +29,7 @@ from .._batch import BatchResult, prepare_batch
 from .._config import DEFAULT_RATE_LIMIT
 from .._download import target_folder
 from .._ratelimit import RateLimit
-from ..client import NanoBananaPro
+from .._sync.client import NanoBananaPro
 from ..clock import SystemClock
 from ..errors import InvalidRequestError, NanoBananaProError, TaskFailedError
 from ..task import Task, TaskStatus

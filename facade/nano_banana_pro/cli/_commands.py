@@ -12,7 +12,7 @@ from pathlib import Path
 from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
-from ..client import NanoBananaPro
+from .._sync.client import NanoBananaPro
 from ..clock import Clock
 from ..errors import (
     InvalidRequestError,
@@ -22,6 +22,7 @@ from ..errors import (
 )
 from ..task import Task, TaskStatus
 from ._failures import PROG, CliError, ExitCode, exit_code_for
+from ._options import create_options
 from ._output import print_files, print_json, print_tasks, task_json
 from ._progress import status_display
 
@@ -31,13 +32,7 @@ __all__ = ["download", "generate", "list_tasks", "status", "wait"]
 def generate(args: argparse.Namespace) -> int:
     """Create a task; unless --no-wait, wait for it and download its images."""
     with _client(args) as client:
-        task = client.create(
-            args.prompt,
-            aspect_ratio=args.aspect_ratio,
-            resolution=args.resolution,
-            reference_images=args.references,
-            webhook_url=args.webhook_url,
-        )
+        task = client.create(args.prompt, extra_body=args.extra_body, **create_options(args))
         with _resumable(task.task_id, _resume_command(args, task.task_id)):
             _notice(f"task {task.task_id} created")
             if args.no_wait:

@@ -5,21 +5,13 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 from .._config import DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
 from .._version import __version__
-from ..enums import (
-    DEFAULT_ASPECT_RATIO,
-    DEFAULT_RESOLUTION,
-    AspectRatio,
-    Resolution,
-    parse_aspect_ratio,
-    parse_resolution,
-)
-from ..errors import InvalidRequestError
 from . import _batch, _commands, _fake_server
 from ._failures import PROG
+from ._options import add_create_options
 
 __all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
 
@@ -27,7 +19,6 @@ DEFAULT_OUT_DIR = "out"
 DEFAULT_FAKE_PORT = 8787
 DEFAULT_TASK_SECONDS = 5.0
 _MAX_PORT = 65535
-_T = TypeVar("_T")
 
 
 class UsageError(Exception):
@@ -150,30 +141,7 @@ def _add_generate(command: CommandFactory) -> None:
         "--aspect-ratio 16:9 --resolution 2K --out out/",
     )
     generate.add_argument("prompt", metavar="PROMPT", help="what to draw (2 to 3000 characters)")
-    generate.add_argument(
-        "--aspect-ratio",
-        type=_member_of(parse_aspect_ratio, "aspect ratio"),
-        choices=list(AspectRatio),
-        default=DEFAULT_ASPECT_RATIO,
-        help=f"default: {DEFAULT_ASPECT_RATIO}",
-    )
-    generate.add_argument(
-        "--resolution",
-        type=_member_of(parse_resolution, "resolution"),
-        choices=list(Resolution),
-        default=DEFAULT_RESOLUTION,
-        help=f"default: {DEFAULT_RESOLUTION}",
-    )
-    generate.add_argument(
-        "--reference",
-        dest="references",
-        action="append",
-        type=_reference,
-        metavar="URL[,MIME[,TEXT]]",
-        help="a reference image (repeat for up to 14): its URL, media type (inferred from the "
-        "extension when left out) and a caption",
-    )
-    generate.add_argument("--webhook-url", help="a URL notified on each status change")
+    add_create_options(generate)
     generate.add_argument(
         "--no-wait", action="store_true", help="print the task id and return without waiting"
     )
@@ -310,32 +278,6 @@ def _add_fake_server(command: CommandFactory) -> None:
 
 def _add_json(parser: _Parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-
-
-def _member_of(parse: Callable[[str], _T], what: str) -> Callable[[str], _T]:
-    """An argparse `type` from one of the enum parsers, with a message for the command line."""
-
-    def convert(value: str) -> _T:
-        try:
-            return parse(value)
-        except InvalidRequestError as error:
-            raise argparse.ArgumentTypeError(
-                f"unknown {what} {value!r} (choose from {', '.join(error.allowed)})"
-            ) from None
-
-    return convert
-
-
-def _reference(value: str) -> dict[str, str]:
-    """`URL[,MIME[,TEXT]]` as the mapping `reference_images` accepts; the client checks it."""
-    image, _, rest = value.partition(",")
-    mime_type, _, text = rest.partition(",")
-    reference = {"image": image.strip()}
-    if mime_type.strip():
-        reference["mime_type"] = mime_type.strip()
-    if text:
-        reference["text"] = text
-    return reference
 
 
 def _port(value: str) -> int:

@@ -22,7 +22,7 @@ from ._png import image_size, png_bytes
 from ._routes import Route, route
 from ._server import serve
 from ._state import FakeTask, Schedule, ScheduleSource, schedule_for
-from ._transport import FakeAsyncTransport, FakeTransport
+from ._transport import FakeTransport
 from ._validation import invalid_params
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "FakeMagnific"]
@@ -124,7 +124,7 @@ class FakeMagnific:
 
         Webhook senders run synchronously in the event loop.
         """
-        return FakeAsyncTransport(self._handle, self._clock)
+        return FakeTransport(self._handle, self._clock)
 
     @contextlib.contextmanager
     def serve(self, *, port: int = 0) -> Iterator[str]:

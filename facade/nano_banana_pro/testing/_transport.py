@@ -1,4 +1,4 @@
-"""httpx transports that hand requests to the fake in-process (sync and async)."""
+"""The httpx transport that hands requests to the fake in-process (sync and async)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ import httpx
 from ..clock import Clock
 from ._http import FakeRequest, Outcome
 
-__all__ = ["FakeAsyncTransport", "FakeTransport"]
+__all__ = ["FakeTransport"]
 
 Handler = Callable[[FakeRequest], Outcome]
 
 
-class FakeTransport(httpx.BaseTransport):
-    """Answers httpx requests with the fake, in the calling thread.
+class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers httpx requests with the fake, in the calling thread or event loop.
 
     A drop raises `httpx.RemoteProtocolError`; a delay sleeps on the fake's clock, and raises
-    `httpx.ReadTimeout` after the request's read timeout when it is longer.
+    `httpx.ReadTimeout` after the request's read timeout when it is longer. Webhook senders
+    run in the caller (in the event loop for an async client).
     """
 
     def __init__(self, handler: Handler, clock: Clock) -> None:
@@ -26,32 +27,14 @@ class FakeTransport(httpx.BaseTransport):
         self._clock = clock
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request.
-
-        Raises:
-            httpx.ReadTimeout: a delay fault outlasted the request's read timeout.
-            httpx.RemoteProtocolError: a drop fault closed the connection.
-        """
+        """Answer one request (see the class for the faults it raises)."""
         outcome = self._handler(_fake_request(request, request.read()))
         wait, timed_out = _wait(outcome, request)
         self._clock.sleep(wait)
         return _response(outcome, request, timed_out=timed_out)
 
-
-class FakeAsyncTransport(httpx.AsyncBaseTransport):
-    """Answers httpx requests with the fake, in the calling event loop (see `FakeTransport`)."""
-
-    def __init__(self, handler: Handler, clock: Clock) -> None:
-        self._handler = handler
-        self._clock = clock
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request.
-
-        Raises:
-            httpx.ReadTimeout: a delay fault outlasted the request's read timeout.
-            httpx.RemoteProtocolError: a drop fault closed the connection.
-        """
+        """Answer one request without blocking the event loop (see `handle_request`)."""
         outcome = self._handler(_fake_request(request, await request.aread()))
         wait, timed_out = _wait(outcome, request)
         await self._clock.asleep(wait)

@@ -1,36 +1,32 @@
-"""`AsyncNanoBananaPro`: the asyncio client, method for method the twin of `NanoBananaPro`."""
+"""`AsyncNanoBananaPro`: the asyncio client for the Magnific Nano Banana Pro API."""
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
-from ._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
-from ._batch import BatchRequest, BatchResult, prepare_batch
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
-from ._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
-from ._polling import PollSchedule
-from ._ratelimit import RateLimit
-from ._retry import call_with_retries_async
-from ._seam import (
-    AsyncServiceApi,
-    build_async_download_client,
-    request_deadline,
-    translated_failures,
-)
-from .clock import Clock
-from .enums import DEFAULT_ASPECT_RATIO, DEFAULT_RESOLUTION, AspectRatio, Resolution
-from .errors import NanoBananaProError, TaskFailedError, about_task
-from .request import ReferenceImageLike, build_create_request
-from .task import Task
+from .._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
+from .._batch import BatchRequest, BatchResult, prepare_batch
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
+from .._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
+from .._polling import PollSchedule
+from .._ratelimit import RateLimit
+from .._seam import request_deadline, translated_failures
+from .._synchronization import amap_bounded
+from ..clock import Clock
+from ..errors import NanoBananaProError, TaskFailedError, about_task
+from ..options import CreateOptions
+from ..request import build_create_request
+from ..task import Task
+from .retry import call_with_retries
+from .seam import AsyncServiceApi, download_client
 
 __all__ = ["AsyncNanoBananaPro"]
 
@@ -38,7 +34,7 @@ T = TypeVar("T")
 
 
 class AsyncNanoBananaPro:
-    """Asyncio client for the Magnific Nano Banana Pro API.
+    """Client for the Magnific Nano Banana Pro API.
 
     Args:
         api_key: The API key; defaults to `MAGNIFIC_API_KEY`.
@@ -91,30 +87,27 @@ class AsyncNanoBananaPro:
             transport=transport,
             http_client=http_client,
         )
-        self._downloads = build_async_download_client(
-            timeout=self._core.timeout, transport=transport
-        )
+        self._downloads = download_client(timeout=self._core.timeout, transport=transport)
 
     async def create(
         self,
         prompt: str,
         *,
-        aspect_ratio: AspectRatio | str = DEFAULT_ASPECT_RATIO,
-        resolution: Resolution | str = DEFAULT_RESOLUTION,
-        reference_images: Sequence[ReferenceImageLike] | None = None,
-        webhook_url: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
+        **options: Unpack[CreateOptions],
     ) -> Task:
         """Create a generation task (billed). Returns at once; see `wait()` and `generate()`.
 
         Args:
             prompt: What to draw, 2 to 3000 characters.
-            aspect_ratio: An `AspectRatio` or its value (`"16:9"`).
-            resolution: A `Resolution` or its value (`"4K"`).
-            reference_images: Up to 14 images: URLs (`https://...`, `gs://...`), dicts with
-                `image`, `mime_type`, `text`, or `ReferenceImage`s.
-            webhook_url: An http(s) URL the service notifies on each status change.
+            extra_body: Extra JSON fields sent as they are, for a field the service has shipped
+                before this client knows it (never one of the options below).
             max_retries: Overrides the client's setting for this call.
+            **options: `aspect_ratio` (an `AspectRatio` or `"16:9"`), `resolution` (a
+                `Resolution` or `"4K"`), `reference_images` (up to 14: URLs, dicts with
+                `image`, `mime_type`, `text`, or `ReferenceImage`s), `webhook_url` (notified
+                on each status change): see `CreateOptions`.
 
         Raises:
             InvalidRequestError: a parameter is refused; nothing was sent.
@@ -122,13 +115,7 @@ class AsyncNanoBananaPro:
                 timeout, a task may exist anyway: check `list()` before creating again).
             APIConnectionError: the service could not be reached or did not answer.
         """
-        body = build_create_request(
-            prompt=prompt,
-            aspect_ratio=aspect_ratio,
-            resolution=resolution,
-            reference_images=reference_images,
-            webhook_url=webhook_url,
-        )
+        body = build_create_request(prompt=prompt, extra_body=extra_body, **options)
         task = await self._call(
             partial(self._api.create, body), max_retries=max_retries, idempotent=False
         )
@@ -172,7 +159,7 @@ class AsyncNanoBananaPro:
                 await self._core.clock.asleep(pause)
             return await operation()
 
-        return await call_with_retries_async(
+        return await call_with_retries(
             attempt,
             policy=self._core.policy(max_retries),
             clock=self._core.clock,
@@ -231,14 +218,14 @@ class AsyncNanoBananaPro:
         self,
         prompt: str,
         *,
-        aspect_ratio: AspectRatio | str = DEFAULT_ASPECT_RATIO,
-        resolution: Resolution | str = DEFAULT_RESOLUTION,
-        reference_images: Sequence[ReferenceImageLike] | None = None,
-        webhook_url: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         on_update: Callable[[Task], object] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> Task:
         """Create a task and wait until it COMPLETED. `on_update` first sees the new task.
+
+        Takes the parameters of `create()` and the `timeout` and `on_update` of `wait()`.
 
         Raises:
             InvalidRequestError: a parameter is refused; nothing was sent.
@@ -248,13 +235,7 @@ class AsyncNanoBananaPro:
         """
         if timeout is not None:
             check_wait_timeout(timeout)  # before the billed create
-        task = await self.create(
-            prompt,
-            aspect_ratio=aspect_ratio,
-            resolution=resolution,
-            reference_images=reference_images,
-            webhook_url=webhook_url,
-        )
+        task = await self.create(prompt, extra_body=extra_body, **options)
         return await self.wait(task, timeout=timeout, on_update=on_update)
 
     async def generate_many(
@@ -271,11 +252,11 @@ class AsyncNanoBananaPro:
         """Generate many images, `concurrency` at a time, under the client's rate limit.
 
         Args:
-            requests: Prompts, or dicts of `create()` parameters (`prompt`, `aspect_ratio`,
-                `resolution`, `reference_images`, `webhook_url`), or dicts with a `task_id`
-                to resume an existing task: it is waited for and downloaded, never created
-                (its other parameters are only kept in the result's `parameters`).
-            concurrency: Items in flight at once.
+            requests: Prompts, or dicts of `create()` parameters (`prompt`, the
+                `CreateOptions`, `extra_body`), or dicts with a `task_id` to resume an existing
+                task: it is waited for and downloaded, never created (its other parameters
+                are only kept in the result's `parameters`).
+            concurrency: Items in flight at once (threads, or tasks on the event loop).
             download_to: Save each completed item's images into this folder.
             overwrite: Replace existing files when downloading.
             timeout: Deadline of each item's wait (default: the client's `wait_timeout`).
@@ -291,36 +272,30 @@ class AsyncNanoBananaPro:
 
         Raises:
             InvalidRequestError: `requests` is not a list, or `concurrency` is below 1.
-            BaseException: an exception that is not a `NanoBananaProError` (one raised by a
-                callback or the clock, or a cancellation) stops the batch: it propagates at
-                once and the other items are cancelled (`on_created` has named their tasks).
+            BaseException: an exception that is not a `NanoBananaProError` (Ctrl-C, a
+                cancellation, or one raised by a callback or the clock) stops the batch:
+                items not started never start, and it propagates (on threads, the running
+                items finish first; on the event loop, they are cancelled, and `on_created`
+                has named their tasks).
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
         if timeout is not None:
             check_wait_timeout(timeout)
 
-        slots = asyncio.Semaphore(concurrency)
-
         async def run(item: BatchRequest) -> BatchResult:
-            async with slots:
-                result = await self._run_batch_item(
-                    item,
-                    download_to=download_to,
-                    overwrite=overwrite,
-                    timeout=timeout,
-                    on_created=on_created,
-                )
+            result = await self._run_batch_item(
+                item,
+                download_to=download_to,
+                overwrite=overwrite,
+                timeout=timeout,
+                on_created=on_created,
+            )
             if on_result is not None:
                 on_result(result)
             return result
 
-        runs = [asyncio.ensure_future(run(item)) for item in items]
-        try:
-            return builtins.list(await asyncio.gather(*runs))
-        finally:
-            for unfinished in runs:  # after an exception, the other items stop
-                unfinished.cancel()
+        return await amap_bounded(run, items, concurrency=concurrency)
 
     async def _run_batch_item(
         self,
@@ -382,7 +357,7 @@ class AsyncNanoBananaPro:
             task = await self.get(task)
         with about_task(task.task_id):
             return [
-                await call_with_retries_async(
+                await call_with_retries(
                     partial(self._download_one, url, target),
                     policy=self._core.retry_policy,
                     clock=self._core.clock,
