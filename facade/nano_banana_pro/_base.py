@@ -19,9 +19,9 @@ from ._logging import configure_from_env
 from ._polling import CompletionHistory, PollSchedule, TaskOrigin, TaskOrigins, WaitState
 from ._ratelimit import RateLimit, TokenBucket
 from ._retry import RetryPolicy
+from ._url_checks import check_encodable
 from .clock import Clock, SystemClock
 from .errors import InvalidRequestError
-from .request import check_encodable
 from .task import Task
 
 

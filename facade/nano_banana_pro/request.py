@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, Unpack
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -21,6 +20,7 @@ from nano_banana_pro_api import models as api
 
 from ._schema_check import problems
 from ._spec import CREATE_IMAGE_REQUEST
+from ._url_checks import check_encodable, checked_image_url, checked_webhook_url
 from .enums import MimeType, parse_aspect_ratio, parse_mime_type, parse_resolution
 from .errors import InvalidRequestError
 from .options import OPTION_NAMES, CreateOptions
@@ -33,7 +33,6 @@ __all__ = [
     "ReferenceImage",
     "ReferenceImageLike",
     "build_create_request",
-    "check_encodable",
 ]
 
 #: The fields of the create request, in the spec's order, with their schemas.
@@ -49,8 +48,6 @@ _MIME_TYPES_BY_EXTENSION = {
     ".webp": MimeType.WEBP,
 }
 _REFERENCE_IMAGE_KEYS = tuple(REQUEST_FIELDS["reference_images"]["items"]["properties"])
-#: What an RFC 3986 URI may hold: unreserved and reserved characters, and %XX escapes.
-_URI_CHARACTERS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 #: A check's answer for an option to leave out of the body.
 _OMITTED: Any = object()
 
@@ -154,21 +151,6 @@ def build_create_request(
     return api.CreateImageRequest.from_dict(body)
 
 
-def check_encodable(text: str, *, field: str) -> str:
-    """`text` itself, once checked to be valid Unicode (it is sent as UTF-8).
-
-    Raises:
-        InvalidRequestError: it holds a lone surrogate (text decoded badly somewhere).
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InvalidRequestError(
-            field, f"is not valid Unicode (a lone surrogate at position {error.start})"
-        ) from None
-    return text
-
-
 # Each check takes the value given (or the spec's default), and answers the JSON to send, or
 # _OMITTED to leave the field out.
 
@@ -185,6 +167,10 @@ def _checked_prompt(prompt: object, **_: object) -> str:
     if not prompt.strip():
         raise InvalidRequestError("prompt", "must not be only whitespace; describe the image")
     return prompt
+
+
+def _checked_webhook_url(webhook_url: object, **_: object) -> Any:
+    return _OMITTED if webhook_url is None else checked_webhook_url(webhook_url)
 
 
 def _checked_reference_images(reference_images: object, **_: object) -> Any:
@@ -280,7 +266,7 @@ def _checked_parts(
     image: object, mime_type: object, text: object, *, field: str
 ) -> tuple[str, MimeType, str | None]:
     """The checked `(image, mime_type, text)` of a reference image named `field` in errors."""
-    url = _checked_image_url(image, field=f"{field}.image")
+    url = checked_image_url(image, field=f"{field}.image")
     if text is not None and not isinstance(text, str):
         raise InvalidRequestError(f"{field}.text", f"must be a string, got {type(text).__name__}")
     if text is not None:
@@ -307,50 +293,6 @@ def _inferred_mime_type(url: str, *, field: str) -> MimeType:
             f"cannot infer the media type of {url!r} from its extension; pass mime_type explicitly",
             allowed=[member.value for member in MimeType],
         ) from None
-
-
-def _checked_image_url(image: object, *, field: str) -> str:
-    url, parts = _split_url(image, field=field)
-    is_gcs_path = parts.scheme == "gs" and bool(parts.netloc) and bool(parts.path.strip("/"))
-    if not (is_gcs_path or _is_http_url(parts)):
-        raise InvalidRequestError(
-            field,
-            f"must be an absolute http(s) URL with a host, or gs://bucket/object, got {url!r}",
-        )
-    return url
-
-
-def _checked_webhook_url(webhook_url: object, **_: object) -> Any:
-    if webhook_url is None:
-        return _OMITTED
-    url, parts = _split_url(webhook_url, field="webhook_url")
-    if not _is_http_url(parts):
-        raise InvalidRequestError(
-            "webhook_url", f"must be an absolute http(s) URL with a host, got {url!r}"
-        )
-    if not _URI_CHARACTERS.fullmatch(url):
-        raise InvalidRequestError(
-            "webhook_url",
-            f"holds characters a URI cannot (RFC 3986): percent-encode them, and write an "
-            f"international host name in its xn-- form; got {url!r}",
-        )
-    return url
-
-
-def _is_http_url(parts: SplitResult) -> bool:
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _split_url(url: object, *, field: str) -> tuple[str, SplitResult]:
-    if not isinstance(url, str):
-        raise InvalidRequestError(field, f"must be a URL string, got {type(url).__name__}")
-    check_encodable(url, field=field)
-    if any(character.isspace() for character in url):
-        raise InvalidRequestError(field, f"a URL has no whitespace (encode spaces as %20): {url!r}")
-    try:
-        return url, urlsplit(url)
-    except ValueError as error:
-        raise InvalidRequestError(field, f"is not a valid URL ({error}): {url!r}") from None
 
 
 def _image_json(image: ReferenceImage) -> dict[str, str]:

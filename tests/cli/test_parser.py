@@ -51,7 +51,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         (["wait", "some-id", "--timeout", "0"], "must be a positive number of seconds"),
         (["wait", "some-id", "--timeout", "nan"], "not a finite number of seconds"),
         (["fake-server", "--task-seconds", "-1"], "must be 0 or more seconds"),
-        (["fake-server", "--port", "70000"], "a port is 0 to 65535, got '70000'"),
+        (["fake-server", "--port", "70000"], "must be a port from 0 to 65535, got '70000'"),
         (["status"], "the following arguments are required: TASK_ID"),
     ],
 )

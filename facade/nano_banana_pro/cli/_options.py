@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..enums import matching_value
 from ..options import OPTION_NAMES
 from ..request import MAX_REFERENCE_IMAGES, REQUEST_FIELDS
+from ._numbers import INTEGER, NUMBER
 
 __all__ = ["add_create_options", "create_options", "flag_of"]
 
@@ -103,23 +103,6 @@ def _reference(value: str) -> dict[str, str]:
     return reference
 
 
-def _integer(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-
-
-def _number(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not math.isfinite(number):
-        raise argparse.ArgumentTypeError(f"not a finite number: {value!r}")
-    return number
-
-
 def _json_value(value: str) -> Any:
     try:
         return json.loads(value)
@@ -136,6 +119,6 @@ def _json_object(value: str) -> dict[str, Any]:
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "string": str,
-    "integer": _integer,
-    "number": _number,
+    "integer": INTEGER,
+    "number": NUMBER,
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -11,6 +10,7 @@ from .._config import DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV
 from .._version import __version__
 from . import _batch, _commands, _fake_server
 from ._failures import PROG
+from ._numbers import COUNT, PORT, RATE, SECONDS, SECONDS_OR_ZERO
 from ._options import add_create_options
 
 __all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
@@ -18,7 +18,6 @@ __all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
 DEFAULT_OUT_DIR = "out"
 DEFAULT_FAKE_PORT = 8787
 DEFAULT_TASK_SECONDS = 5.0
-_MAX_PORT = 65535
 
 
 class UsageError(Exception):
@@ -113,9 +112,7 @@ def _global_options(*, top_level: bool) -> _Parser:
         "--base-url", default=default, help=f"the API's URL (default: ${ENV_BASE_URL})"
     )
     # Advanced, undocumented: a fixed poll interval, for local runs against the fake server.
-    options.add_argument(
-        "--poll-interval", type=_positive_seconds, default=default, help=argparse.SUPPRESS
-    )
+    options.add_argument("--poll-interval", type=SECONDS, default=default, help=argparse.SUPPRESS)
     return options
 
 
@@ -165,7 +162,7 @@ def _add_wait_options(parser: _Parser, *, out_help: str) -> None:
     parser.add_argument("--out", metavar="DIR", help=out_help)
     parser.add_argument(
         "--timeout",
-        type=_positive_seconds,
+        type=SECONDS,
         metavar="SECONDS",
         help=f"give up waiting after this long (default: {DEFAULT_WAIT_TIMEOUT:.0f})",
     )
@@ -226,20 +223,20 @@ def _add_batch(command: CommandFactory) -> None:
     )
     batch.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=COUNT,
         default=_batch.DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"items in flight at once (default: {_batch.DEFAULT_CONCURRENCY})",
     )
     batch.add_argument(
         "--timeout",
-        type=_positive_seconds,
+        type=SECONDS,
         metavar="SECONDS",
         help=f"give up waiting for an item after this long (default: {DEFAULT_WAIT_TIMEOUT:.0f})",
     )
     batch.add_argument(
         "--rate",
-        type=_positive_number,
+        type=RATE,
         metavar="R",
         help="API requests per second, at most "
         f"(default: {DEFAULT_RATE_LIMIT.requests_per_second:g})",
@@ -262,13 +259,13 @@ def _add_fake_server(command: CommandFactory) -> None:
     )
     fake.add_argument(
         "--port",
-        type=_port,
+        type=PORT,
         default=DEFAULT_FAKE_PORT,
         help=f"0 picks a free port (default: {DEFAULT_FAKE_PORT})",
     )
     fake.add_argument(
         "--task-seconds",
-        type=_non_negative_seconds,
+        type=SECONDS_OR_ZERO,
         default=DEFAULT_TASK_SECONDS,
         metavar="SECONDS",
         help=f"how long a task takes to complete (default: {DEFAULT_TASK_SECONDS:g})",
@@ -278,49 +275,3 @@ def _add_fake_server(command: CommandFactory) -> None:
 
 def _add_json(parser: _Parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-
-
-def _port(value: str) -> int:
-    if not value.isdigit() or int(value) > _MAX_PORT:
-        raise argparse.ArgumentTypeError(f"a port is 0 to {_MAX_PORT}, got {value!r}")
-    return int(value)
-
-
-def _positive_int(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {value!r}")
-    return int(value)
-
-
-def _positive_number(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {value!r}")
-    return number
-
-
-def _positive_seconds(value: str) -> float:
-    seconds = _seconds(value)
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
-    return seconds
-
-
-def _non_negative_seconds(value: str) -> float:
-    seconds = _seconds(value)
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {value!r}")
-    return seconds
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not math.isfinite(seconds):
-        raise argparse.ArgumentTypeError(f"not a finite number of seconds: {value!r}")
-    return seconds

@@ -8,15 +8,15 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 
 from ..clock import Clock, VirtualClock
 from ._deliveries import WebhookDelivery, WebhookSender, deliver, webhook_body
-from ._faults import DelayFault, DropFault, FailFault, Fault, FaultQueue, Operation, error_reply
+from ._faults import FaultQueue
 from ._http import FakeRequest, Outcome, Reply, bytes_reply, json_reply
+from ._knobs import FaultKnobs
 from ._log import RecordedRequest, record
 from ._png import image_size, png_bytes
 from ._routes import Route, route
@@ -34,7 +34,7 @@ _NOT_FOUND = {"message": "AI resource not found"}
 _INVALID_BODY_MESSAGE = "Your request parameters didn't validate."
 
 
-class FakeMagnific:
+class FakeMagnific(FaultKnobs):
     """An in-memory Magnific Nano Banana Pro service, faithful to the spec.
 
     Use it in-process through `transport()` / `async_transport()`, or over real HTTP with
@@ -167,118 +167,6 @@ class FakeMagnific:
         """
         with self._lock:
             return self.tasks[task_id].status_at(self._clock.monotonic())
-
-    # -- knobs ---------------------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        status: int,
-        *,
-        count: int = 1,
-        on: Operation = "any",
-        retry_after: float | str | None = None,
-        body: Mapping[str, Any] | None = None,
-        html: bool = False,
-        after_processing: bool = False,
-    ) -> None:
-        """Answer the next `count` matching requests with an error status.
-
-        Args:
-            status: 4xx or 5xx (429, 500, 502, 503, 520, 529...).
-            count: How many requests it applies to.
-            on: Which requests: `create`, `get`, `list`, `image` or `any`.
-            retry_after: A `Retry-After` header: seconds, or an HTTP date string.
-            body: The JSON body; defaults to the service's `{"message": ...}` for the status.
-            html: Send a gateway's HTML error page instead of JSON.
-            after_processing: Handle the request first (a create makes a task), then answer the
-                error: the ambiguous case a client must not blindly retry.
-
-        Raises:
-            ValueError: `status` is not 4xx or 5xx, or `count` is below 1.
-        """
-        if not 400 <= status <= 599:
-            raise ValueError(f"status must be a 4xx or 5xx error status, got {status}")
-        reply = error_reply(status, retry_after=retry_after, body=body, html=html)
-        self._arm(
-            FailFault(
-                operation=on,
-                remaining=_positive(count),
-                after_processing=after_processing,
-                reply=reply,
-            )
-        )
-
-    def drop_next(
-        self, *, count: int = 1, on: Operation = "any", after_processing: bool = False
-    ) -> None:
-        """Close the connection of the next `count` matching requests without answering.
-
-        In-process, the client sees `httpx.RemoteProtocolError`; over HTTP, the socket closes.
-
-        Args:
-            count: How many requests it applies to.
-            on: Which requests: `create`, `get`, `list`, `image` or `any`.
-            after_processing: Handle the request first (a create makes a task), then drop: the
-                client cannot tell whether the service acted.
-
-        Raises:
-            ValueError: `count` is below 1.
-        """
-        self._arm(
-            DropFault(operation=on, remaining=_positive(count), after_processing=after_processing)
-        )
-
-    def delay_next(self, seconds: float, *, count: int = 1, on: Operation = "any") -> None:
-        """Answer the next `count` matching requests `seconds` late, on the fake's clock.
-
-        The request is handled on arrival (a create makes a task). In-process, when `seconds`
-        exceeds the request's read timeout, the clock moves by the timeout and the client sees
-        `httpx.ReadTimeout`.
-
-        Args:
-            seconds: The delay.
-            count: How many requests it applies to.
-            on: Which requests: `create`, `get`, `list`, `image` or `any`.
-
-        Raises:
-            ValueError: `seconds` is negative or `count` is below 1.
-        """
-        if seconds < 0:
-            raise ValueError(f"seconds must be 0 or more, got {seconds}")
-        self._arm(DelayFault(operation=on, remaining=_positive(count), seconds=seconds))
-
-    def fail_task_next(self, *, count: int = 1) -> None:
-        """Make the next `count` tasks created end FAILED instead of COMPLETED.
-
-        Raises:
-            ValueError: `count` is below 1.
-        """
-        with self._lock:
-            self._failing_tasks += _positive(count)
-
-    def unknown_status_next(self, status: str = "QUEUED", *, count: int = 1) -> None:
-        """Make the next `count` GETs of a task report `status` (with no images).
-
-        For testing that a client survives a status added to the service after its release.
-
-        Raises:
-            ValueError: `count` is below 1.
-        """
-        with self._lock:
-            self._reported_statuses.extend([status] * _positive(count))
-
-    def count(self, *, method: str | None = None, operation: str | None = None) -> int:
-        """How many requests were received, optionally only of one method and/or operation."""
-        with self._lock:
-            return sum(
-                1
-                for request in self.requests
-                if method in (None, request.method) and operation in (None, request.operation)
-            )
-
-    def _arm(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.arm(fault)
 
     # -- handling ------------------------------------------------------------------------------
 
@@ -415,9 +303,3 @@ def _invalid(problems: list[dict[str, str]]) -> Reply:
         {"message": _INVALID_BODY_MESSAGE, "invalid_params": problems},
         content_type="application/problem+json",
     )
-
-
-def _positive(count: int) -> int:
-    if count < 1:
-        raise ValueError(f"count must be 1 or more, got {count}")
-    return count
