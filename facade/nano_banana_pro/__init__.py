@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._sync.client import NanoBananaPro
     from .enums import AspectRatio, MimeType, Resolution
     from .errors import (
+        AmbiguousCreateError,
         APIConnectionError,
         APIError,
         APIResponseValidationError,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         BadRequestError,
         DownloadError,
         InvalidRequestError,
+        LedgerError,
         NanoBananaProError,
         NotFoundError,
         PermissionDeniedError,
@@ -45,10 +47,16 @@ if TYPE_CHECKING:
         WaitTimeoutError,
         WebhookVerificationError,
     )
+    from .ledger import TaskLedger
+    from .options import CreateOptions
     from .request import ReferenceImage
     from .task import Task, TaskStatus
 
 _LAZY: dict[str, str] = {
+    "AmbiguousCreateError": ".errors",
+    "CreateOptions": ".options",
+    "LedgerError": ".errors",
+    "TaskLedger": ".ledger",
     "APIConnectionError": ".errors",
     "APIError": ".errors",
     "APIResponseValidationError": ".errors",
@@ -84,13 +92,16 @@ __all__ = [
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
+    "AmbiguousCreateError",
     "AspectRatio",
     "AsyncNanoBananaPro",
     "AuthenticationError",
     "BadRequestError",
     "BatchResult",
+    "CreateOptions",
     "DownloadError",
     "InvalidRequestError",
+    "LedgerError",
     "MimeType",
     "NanoBananaPro",
     "NanoBananaProError",
@@ -105,6 +116,7 @@ __all__ = [
     "ServerError",
     "Task",
     "TaskFailedError",
+    "TaskLedger",
     "TaskStatus",
     "WaitTimeoutError",
     "WebhookVerificationError",

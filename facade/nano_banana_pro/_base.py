@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -21,7 +23,7 @@ from ._ratelimit import RateLimit, TokenBucket
 from ._retry import RetryPolicy
 from ._url_checks import check_encodable
 from .clock import Clock, SystemClock
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, RateLimitError
 from .task import Task
 
 
@@ -51,10 +53,26 @@ class ClientCore:
         self._bucket = None if rate_limit is None else TokenBucket(rate_limit, clock=self.clock)
         self._history = CompletionHistory()
         self._origins = TaskOrigins()
+        self._cooldown_lock = threading.Lock()
+        self._cooldown_until = -math.inf
 
     def throttle(self) -> float:
-        """Seconds to wait before the next request, under the client's rate limit."""
-        return 0.0 if self._bucket is None else self._bucket.reserve()
+        """Seconds to wait before the next request: the rate limit, and any 429's cooldown."""
+        pause = 0.0 if self._bucket is None else self._bucket.reserve()
+        with self._cooldown_lock:
+            return max(pause, self._cooldown_until - self.clock.monotonic())
+
+    def cool_down(self, error: RateLimitError) -> None:
+        """After a 429 with `Retry-After`: no call of this client is sent before it has passed.
+
+        Each call honouring its own `Retry-After` is not enough: the others would keep sending,
+        and all would come back together and collide again.
+        """
+        if error.retry_after is None:
+            return
+        until = self.clock.monotonic() + min(error.retry_after, self.retry_policy.retry_after_cap)
+        with self._cooldown_lock:
+            self._cooldown_until = max(self._cooldown_until, until)
 
     def remember_created(self, task: Task, body: CreateImageRequest) -> None:
         """Note a new task's kind (its resolution) and creation time, for the poll schedule."""

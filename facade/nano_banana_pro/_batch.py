@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from nano_banana_pro_api.models import CreateImageRequest
 
-from .errors import InvalidRequestError, NanoBananaProError
+from .errors import AmbiguousCreateError, InvalidRequestError, NanoBananaProError, TaskFailedError
+from .ledger import ItemState, LedgerItem, TaskLedger, item_key
 from .options import OPTION_NAMES
 from .request import build_create_request
-from .task import Task
+from .task import Task, TaskStatus
 
-__all__ = ["BatchRequest", "BatchResult", "prepare_batch"]
+__all__ = [
+    "BatchRequest",
+    "BatchResult",
+    "CreateIntent",
+    "LedgerIntent",
+    "ambiguous_error",
+    "prepare_batch",
+    "recorded_outcome",
+]
 
 #: The parameters one batch item may set: those of `create()`.
 ITEM_PARAMETERS = ("prompt", *OPTION_NAMES, "extra_body")
@@ -25,13 +36,25 @@ RESUME_PARAMETER = "task_id"
 
 @attrs.frozen(kw_only=True)
 class BatchRequest:
-    """One item of a batch, as given, and what to do: create `body`, or resume `task_id`."""
+    """One item of a batch, as given, and what to do: create `body`, or resume `task_id`.
+
+    Attributes:
+        key: Its key in the ledger: from its content, never its position (`item_key`).
+    """
 
     index: int
     parameters: Mapping[str, Any]
     body: CreateImageRequest | None = None
     task_id: str | None = None
     error: InvalidRequestError | None = None
+    key: str = ""
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """What its key is made of: its normalised body, or the task it resumes."""
+        if self.body is not None:
+            return self.body.to_dict()
+        return {RESUME_PARAMETER: self.task_id}
 
 
 @attrs.frozen(kw_only=True)
@@ -42,8 +65,12 @@ class BatchResult:
         index: The item's position in the input.
         parameters: The item's parameters, as given (a prompt becomes `{"prompt": ...}`).
         task: The task as last seen (COMPLETED on success), or None when none was created.
-        error: Why the item did not complete, or None.
+        error: Why the item did not complete, or None. `InvalidRequestError`: nothing was sent;
+            `AmbiguousCreateError`: a task may exist whose id never came back.
         files: The downloaded images, when a download folder was given.
+        key: The item's key in the ledger (empty for an invalid item).
+        recorded: True when nothing was sent for it this time: its outcome is the ledger's, from
+            an earlier run (completed with its files there, or failed, or ambiguous).
     """
 
     index: int
@@ -51,6 +78,8 @@ class BatchResult:
     task: Task | None = None
     error: NanoBananaProError | None = None
     files: tuple[Path, ...] = ()
+    key: str = ""
+    recorded: bool = False
 
     @property
     def ok(self) -> bool:
@@ -73,7 +102,106 @@ def prepare_batch(requests: Iterable[str | Mapping[str, Any]]) -> list[BatchRequ
     """
     if isinstance(requests, str | bytes):
         raise InvalidRequestError("requests", "pass a list of prompts or of parameter dicts")
-    return [_prepare(index, item) for index, item in enumerate(requests)]
+    prepared = [_prepare(index, item) for index, item in enumerate(requests)]
+    seen: Counter[str] = Counter()
+    keyed = []
+    for item in prepared:
+        if item.error is None:  # the same body twice is two items: its occurrence tells them apart
+            canonical = json.dumps(item.content, sort_keys=True)
+            item = attrs.evolve(item, key=item_key(item.content, seen[canonical]))
+            seen[canonical] += 1
+        keyed.append(item)
+    return keyed
+
+
+class CreateIntent(Protocol):
+    """Told of each attempt of a create, so that a crash mid-POST is known to be ambiguous."""
+
+    def sending(self) -> None:
+        """The POST is about to be sent."""
+
+    def not_sent(self) -> None:
+        """The attempt certainly made no task (refused, or never sent)."""
+
+
+@attrs.frozen
+class LedgerIntent:
+    """A `CreateIntent` recorded in the ledger: `creating` before each POST, `pending` after."""
+
+    ledger: TaskLedger
+    key: str
+
+    def sending(self) -> None:
+        """Commit the intent before the billed POST goes out."""
+        self.ledger.mark_creating(self.key)
+
+    def not_sent(self) -> None:
+        """Back to pending: nothing was billed."""
+        self.ledger.mark_pending(self.key)
+
+
+def recorded_outcome(
+    item: BatchRequest,
+    entry: LedgerItem | None,
+    *,
+    want_files: bool,
+    retry_failed: bool,
+    recreate_ambiguous: bool,
+) -> BatchResult | str | None:
+    """What the ledger says: a result it holds already, a task id to resume, or None to create.
+
+    A task is never created for an item the ledger holds a task or an ambiguous create for,
+    unless asked: `retry_failed` for a FAILED task, `recreate_ambiguous` for an ambiguous one.
+    """
+    if item.task_id is not None:
+        return item.task_id
+    if entry is None or entry.state in (ItemState.PENDING, ItemState.CREATING):
+        return None
+    task = (
+        None
+        if entry.task_id is None
+        else Task(task_id=entry.task_id, status=TaskStatus(entry.status or "CREATED"))
+    )
+    done = entry.state == ItemState.COMPLETED and (entry.files or not want_files)
+    if done and all(Path(file).is_file() for file in entry.files):
+        files = tuple(Path(file) for file in entry.files)
+        return _recorded(item, task=task, files=files)
+    if entry.state in (ItemState.CREATED, ItemState.COMPLETED):
+        return entry.task_id  # still running, or its images are gone: the same task again
+    if entry.state == ItemState.FAILED and task is not None and not retry_failed:
+        return _recorded(item, task=task, error=TaskFailedError(task))
+    if entry.state == ItemState.AMBIGUOUS and not recreate_ambiguous:
+        return _recorded(
+            item, task=None, error=ambiguous_error(entry.error or "its answer was lost")
+        )
+    return None  # refused before (nothing billed), or asked to create anew
+
+
+def ambiguous_error(cause: object) -> AmbiguousCreateError:
+    """The error of an item whose create may have billed a task whose id never came back."""
+    return AmbiguousCreateError(
+        f"the create was sent but its answer lost ({cause}); a task may exist and be billed: "
+        "check the key's tasks (client.list(), `nano-banana-pro list`) before creating it anew "
+        "with recreate_ambiguous=True (CLI: --recreate-ambiguous)"
+    )
+
+
+def _recorded(
+    item: BatchRequest,
+    *,
+    task: Task | None,
+    error: NanoBananaProError | None = None,
+    files: tuple[Path, ...] = (),
+) -> BatchResult:
+    return BatchResult(
+        index=item.index,
+        parameters=item.parameters,
+        task=task,
+        error=error,
+        files=files,
+        key=item.key,
+        recorded=True,
+    )
 
 
 def _prepare(index: int, item: str | Mapping[str, Any]) -> BatchRequest:

@@ -11,13 +11,13 @@ import contextlib
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import httpx
 
+from ._files import open_temporary, remove_stale_temporaries
 from ._translate import error_from_response
 from .errors import DownloadError, InvalidRequestError
 from .task import Task
@@ -31,6 +31,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 200
 #: Size of the chunks written to disk.
 CHUNK_SIZE = 1 << 16
+_PART = ".part"
 
 
 def plan_downloads(
@@ -72,20 +73,30 @@ def check_image_url(url: str) -> httpx.URL:
 
 
 def target_folder(out_dir: str | os.PathLike[str]) -> Path:
-    """The folder, created if missing.
+    """The folder, created if missing, once shown to be writable: checked before any create.
 
     Raises:
-        InvalidRequestError: it exists and is not a folder.
+        InvalidRequestError: it exists and is not a folder, or cannot be created or written.
     """
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
-        raise InvalidRequestError("out_dir", f"{folder} exists and is not a folder")
+        raise InvalidRequestError(
+            "out_dir", f"{folder} exists and is not a folder: choose a folder for the images"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InvalidRequestError(
             "out_dir", f"cannot create {folder} ({error.strerror}): choose another folder"
         ) from error
+    try:
+        probe = open_temporary(folder / ".write-check", suffix=".tmp")
+    except OSError as error:
+        raise InvalidRequestError(
+            "out_dir", f"cannot write to {folder} ({error.strerror}): choose another folder"
+        ) from error
+    probe.close()
+    Path(probe.name).unlink(missing_ok=True)
     return folder
 
 
@@ -131,9 +142,9 @@ class ImageTarget:
         self.written = 0
         length = response.headers.get("content-length")
         self._expected_size = int(length) if length and length.isdigit() else None
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by finish()/discard()
-            dir=self._folder, prefix=f".{self._stem}.", suffix=".part", delete=False
-        )
+        slot = self._folder / self._stem
+        remove_stale_temporaries(slot, suffix=_PART)  # left by an interrupted earlier run
+        handle = open_temporary(slot, suffix=_PART)
         self._temp_path = Path(handle.name)
         return handle
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 from collections.abc import Callable
 
 import attrs
@@ -19,9 +20,9 @@ from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_AFTER_CAP,
 )
-from .errors import APIConnectionError, APIError, NanoBananaProError
+from .errors import APIConnectionError, APIError, APIResponseValidationError, NanoBananaProError
 
-__all__ = ["RetryPolicy", "log_retry"]
+__all__ = ["RetryPolicy", "certainly_not_acted_on", "log_retry"]
 
 logger = logging.getLogger("nano_banana_pro")
 
@@ -68,16 +69,32 @@ class RetryPolicy:
         jitter: float = self.random()
         return backoff * (0.5 + jitter / 2)
 
+    def unbounded(self) -> RetryPolicy:
+        """This policy with no limit on retries: for waits, bounded by their deadline instead."""
+        return attrs.evolve(self, max_retries=sys.maxsize)
+
     def next_delay(
-        self, error: NanoBananaProError, *, attempt: int, idempotent: bool, time_left: float | None
+        self, error: NanoBananaProError, *, attempt: int, idempotent: bool
     ) -> float | None:
         """The wait before the next attempt, or None when the error should be raised now."""
         if attempt >= self.max_retries or not self.should_retry(error, idempotent=idempotent):
             return None
-        wait = self.delay(error, attempt=attempt)
-        if time_left is not None and wait >= time_left:
-            return None
-        return wait
+        return self.delay(error, attempt=attempt)
+
+
+def certainly_not_acted_on(error: NanoBananaProError) -> bool:
+    """True when a failed create certainly made no task: refused (4xx, 503), or never sent.
+
+    False when the request may have been acted on: the connection broke or timed out after
+    sending, a 5xx other than 503, or a 2xx whose body could not be read.
+    """
+    if isinstance(error, APIConnectionError):
+        return not error.request_sent
+    if isinstance(error, APIResponseValidationError):
+        return False
+    if isinstance(error, APIError):
+        return 400 <= error.status_code < 500 or error.status_code == 503
+    return True  # raised before anything was sent (an invalid parameter)
 
 
 def log_retry(error: NanoBananaProError, *, attempt: int, wait: float) -> None:

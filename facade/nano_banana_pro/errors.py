@@ -20,10 +20,12 @@ __all__ = [
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
+    "AmbiguousCreateError",
     "AuthenticationError",
     "BadRequestError",
     "DownloadError",
     "InvalidRequestError",
+    "LedgerError",
     "NanoBananaProError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -207,6 +209,23 @@ class WaitTimeoutError(NanoBananaProError, TimeoutError):
 
 class DownloadError(NanoBananaProError):
     """An image could not be saved: a refused URL, a cut-short body, or a file in the way."""
+
+
+class AmbiguousCreateError(NanoBananaProError):
+    """A create may have made (and billed) a task whose id never came back, so it is not made again.
+
+    The ledger recorded the item as `ambiguous`: the request was sent, but the answer was lost
+    (a crash, a timeout or a 5xx after sending). Check the key's tasks (`client.list()`,
+    `nano-banana-pro list`) before creating it anew with `recreate_ambiguous=True`
+    (CLI: `--recreate-ambiguous`).
+    """
+
+
+class LedgerError(NanoBananaProError):
+    """The task ledger cannot be used: in use by another run, from a newer version, or corrupt.
+
+    The file is never changed by the check that fails; the message says what to do.
+    """
 
 
 class WebhookVerificationError(NanoBananaProError):

@@ -1,4 +1,4 @@
-"""`batch`: items from a file, results as JSON lines, exit codes, resuming, progress.
+"""`batch`: items from a file, the ledger, resuming by content, exit codes, progress.
 
 The fake runs on a virtual clock here: tasks at 1K and 2K are COMPLETED (or FAILED) as soon as
 they are created; a 4K task stays IN_PROGRESS until the test advances the fake's clock. So a
@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import json
 import signal
+import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from nano_banana_pro.cli._batch import _rate_limit
 from nano_banana_pro.cli._parser import build_parser
 from nano_banana_pro.cli._progress import BarDisplay, BatchLineDisplay, batch_display
 from nano_banana_pro.clock import VirtualClock
+from nano_banana_pro.ledger import TaskLedger
 from nano_banana_pro.testing import FakeMagnific, Schedule
 from tests.cli.conftest import API_KEY, FAST_POLL, Cli, error_lines
 
@@ -33,7 +35,7 @@ INSTANT = Schedule(in_progress_after=0.0, complete_after=0.0)
 SLOW_SECONDS = 3600.0
 SLOW = Schedule(in_progress_after=0.0, complete_after=SLOW_SECONDS)
 SLOW_ITEM = {"prompt": "A glacier, slowly", "resolution": "4K"}
-SUMMARY = "{} completed, {} failed, {} skipped (already done)"
+SUMMARY = "{} completed, {} failed, {} ambiguous, {} invalid, {} skipped (already done)"
 
 
 class TierSchedule:
@@ -83,8 +85,9 @@ def batch(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
         return Run(code=code, out=captured.out, err=captured.err)
 
     yield run
-    for results in cli_env.glob("*.jsonl"):
-        assert API_KEY not in results.read_text(), "the API key was written"
+    for written in [*cli_env.glob("*.jsonl"), *cli_env.glob("*.sqlite")]:
+        assert API_KEY.encode() not in written.read_bytes(), "the API key was written"
+    assert not [*cli_env.rglob("*.part"), *cli_env.rglob("*.tmp")], "temporary files were left"
 
 
 def write_items(folder: Path, *lines: str | Mapping[str, Any], name: str = "items.txt") -> Path:
@@ -94,12 +97,13 @@ def write_items(folder: Path, *lines: str | Mapping[str, Any], name: str = "item
     return path
 
 
-def records(path: Path) -> list[dict[str, Any]]:
+def results(path: Path) -> list[dict[str, Any]]:
+    """The results file: one record per item, in file order."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def last_records(path: Path) -> dict[int, dict[str, Any]]:
-    return {record["index"]: record for record in records(path)}
+def posts(fake: FakeMagnific) -> int:
+    return fake.count(method="POST")
 
 
 def test_a_prompts_file(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
@@ -113,40 +117,49 @@ def test_a_prompts_file(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
         {"prompt": "A blue whale", "aspect_ratio": "1:1", "resolution": "2K"},
         {"prompt": "A red fox in the snow", "aspect_ratio": "1:1", "resolution": "2K"},
     ]
-    final = last_records(cli_env / "items.txt.results.jsonl")
-    assert [final[index]["input"] for index in (0, 1)] == [
-        {"prompt": "A red fox in the snow"},
-        {"prompt": "A blue whale"},
+    final = results(cli_env / "items.txt.results.jsonl")
+    assert [(record["line"], record["input"]) for record in final] == [
+        (3, {"prompt": "A red fox in the snow"}),
+        (4, {"prompt": "A blue whale"}),
     ]
-    files = [Path(final[index]["files"][0]) for index in (0, 1)]
+    files = [Path(record["files"][0]) for record in final]
     assert run.out.splitlines() == [str(file) for file in files]  # in input order
-    for index, file in enumerate(files):
-        assert file == Path("out") / f"{final[index]['task_id']}_0.png"
+    for record, file in zip(final, files, strict=True):
+        assert record["state"] == "completed"
+        assert file == Path("out") / f"{record['task_id']}_0.png"
         assert (cli_env / file).is_file()
     lines = run.err.splitlines()
     assert sorted(lines[:2]) == [
         f"item 0 (line 3): task {final[0]['task_id']} COMPLETED",
         f"item 1 (line 4): task {final[1]['task_id']} COMPLETED",
     ]
-    assert lines[2:] == [SUMMARY.format(2, 0, 0)]
+    assert lines[2:] == [SUMMARY.format(2, 0, 0, 0, 0)]
+    assert (cli_env / "items.txt.ledger.sqlite").is_file()
 
 
-def test_results_record_each_task_as_soon_as_it_exists(batch: Any, cli_env: Path) -> None:
+def test_the_results_are_the_ledger_in_file_order(batch: Any, cli_env: Path) -> None:
     write_items(cli_env, "A red fox in the snow")
 
-    assert batch("items.txt", "--results", "run.jsonl").code == ExitCode.OK
+    assert batch("items.txt", "--results", "run.jsonl", "--ledger", "run.sqlite").code == 0
 
-    created, finished = records(cli_env / "run.jsonl")
-    assert created == {
+    [record] = results(cli_env / "run.jsonl")
+    task_id = record["task_id"]
+    assert record == {
+        "line": 1,
         "index": 0,
         "input": {"prompt": "A red fox in the snow"},
-        "task_id": finished["task_id"],
-        "status": "COMPLETED",  # the fake's 2K tasks are done at once
-        "files": [],
+        "key": record["key"],
+        "state": "completed",
+        "task_id": task_id,
+        "status": "COMPLETED",
+        "files": [str(Path("out") / f"{task_id}_0.png")],
         "error": None,
         "error_type": None,
     }
-    assert finished == {**created, "files": [str(Path("out") / f"{created['task_id']}_0.png")]}
+    ledger = TaskLedger(cli_env / "run.sqlite")
+    [item] = ledger.items()
+    assert (item.key, item.task_id) == (record["key"], task_id)
+    assert [step for step, _ in item.history][:2] == ["creating", "created"]
     assert not (cli_env / "items.txt.results.jsonl").exists()
 
 
@@ -157,6 +170,7 @@ def test_json_lines_and_json_output(batch: Any, cli_env: Path, fake: FakeMagnifi
         "resolution": "1K",
         "reference_images": ["https://example.com/whale.png"],
         "webhook_url": "https://example.com/hook",
+        "extra_body": {"seed": 42},
     }
     write_items(cli_env, item)
 
@@ -164,16 +178,21 @@ def test_json_lines_and_json_output(batch: Any, cli_env: Path, fake: FakeMagnifi
 
     assert run.code == ExitCode.OK, run.err
     [request] = fake.requests[:1]
-    assert request.json == {
-        **item,
-        "reference_images": [{"image": "https://example.com/whale.png", "mime_type": "image/png"}],
-    }
+    expected = {**item, "seed": 42}
+    del expected["extra_body"]
+    expected["reference_images"] = [
+        {"image": "https://example.com/whale.png", "mime_type": "image/png"}
+    ]
+    assert request.json == expected
     document = json.loads(run.out)
     [record] = document["items"]
     assert document == {
         "results": "items.txt.results.jsonl",
+        "ledger": "items.txt.ledger.sqlite",
         "completed": 1,
         "failed": 0,
+        "ambiguous": 0,
+        "invalid": 0,
         "skipped": 0,
         "items": [record],
     }
@@ -190,53 +209,64 @@ def test_the_first_failing_item_sets_the_exit_code(
     run = batch("items.txt", "--concurrency", "1")  # one at a time: the first task fails
 
     assert run.code == ExitCode.TASK_FAILED
-    assert fake.count(method="POST") == 2  # nothing sent for the invalid item
-    final = last_records(cli_env / "items.txt.results.jsonl")
+    assert posts(fake) == 2  # nothing sent for the invalid item
+    final = results(cli_env / "items.txt.results.jsonl")
     assert (final[0]["status"], final[0]["error_type"]) == ("FAILED", "TaskFailedError")
     assert final[0]["task_id"] in fake.tasks
-    assert final[1]["task_id"] is None
+    assert (final[1]["state"], final[1]["task_id"]) == ("invalid", None)
     assert final[1]["error_type"] == "InvalidRequestError"
     assert final[1]["error"].startswith("aspect_ratio: unknown value '17:9'")
     assert final[2]["status"] == "COMPLETED"
     assert f"item 0 (line 1): task {final[0]['task_id']} FAILED: task" in run.err
-    assert "item 1 (line 2): no task: aspect_ratio: unknown value '17:9'" in run.err
-    assert run.summary == SUMMARY.format(1, 2, 0)
+    assert "item 1 (line 2): invalid: aspect_ratio: unknown value '17:9'" in run.err
+    assert run.summary == SUMMARY.format(1, 1, 0, 1, 0)
     assert "`nano-banana-pro batch items.txt --out out` resumes" in run.err
+    assert "--retry-failed" in run.err
     assert run.out.splitlines() == final[2]["files"]
 
 
-def test_an_invalid_item_alone_exits_2(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
-    write_items(cli_env, {"prompt": "A cat", "colour": "red"}, "A dog")
+def test_invalid_lines_are_all_reported_before_anything_is_sent(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(cli_env, "A dog", {"prompt": "A cat", "colour": "red"}, "x", {"prompt": "A cow"})
 
-    run = batch("items.txt")
+    run = batch("items.txt", "--concurrency", "1")
 
     assert run.code == ExitCode.BAD_INPUT
-    assert "unknown parameters ['colour']" in run.err
-    assert fake.count(method="POST") == 1
+    lines = run.err.splitlines()
+    assert lines[0].startswith("item 1 (line 2): invalid: requests[1]: unknown parameters")
+    assert lines[1].startswith("item 2 (line 3): invalid: prompt: must be 2 to 3000")
+    assert run.summary == SUMMARY.format(2, 0, 0, 2, 0)
+    assert "--retry-failed" not in run.err  # retrying does not mend an invalid line
+    assert posts(fake) == 2
 
 
 def test_resume_waits_for_created_tasks_and_skips_completed_ones(
     batch: Any, cli_env: Path, fake: FakeMagnific
 ) -> None:
     write_items(cli_env, "A red fox in the snow", SLOW_ITEM)
-    results = cli_env / "items.txt.results.jsonl"
+    results_file = cli_env / "items.txt.results.jsonl"
 
     first = batch("items.txt", "--timeout", "0.3")
 
     assert first.code == ExitCode.TIMEOUT
-    assert first.summary == SUMMARY.format(1, 1, 0)
-    slow = last_records(results)[1]
-    assert (slow["status"], slow["error_type"]) == ("IN_PROGRESS", "WaitTimeoutError")
+    assert first.summary == SUMMARY.format(1, 1, 0, 0, 0)
+    slow = results(results_file)[1]
+    assert (slow["state"], slow["status"], slow["error_type"]) == (
+        "created",
+        "IN_PROGRESS",
+        "WaitTimeoutError",
+    )
     assert slow["task_id"] in fake.tasks  # recorded although the item did not finish
-    assert fake.count(method="POST") == 2
+    assert posts(fake) == 2
 
     fake.advance(SLOW_SECONDS)
     second = batch("items.txt")
 
     assert second.code == ExitCode.OK, second.err
-    assert fake.count(method="POST") == 2  # no task created again
-    assert second.summary == SUMMARY.format(1, 0, 1)
-    final = last_records(results)
+    assert posts(fake) == 2  # no task created again
+    assert second.summary == SUMMARY.format(1, 0, 0, 0, 1)
+    final = results(results_file)
     assert (final[1]["task_id"], final[1]["status"]) == (slow["task_id"], "COMPLETED")
     assert second.out.splitlines() == [final[0]["files"][0], final[1]["files"][0]]
 
@@ -244,21 +274,60 @@ def test_resume_waits_for_created_tasks_and_skips_completed_ones(
     third = batch("items.txt")
 
     assert third.code == ExitCode.OK, third.err
-    assert third.summary == SUMMARY.format(1, 0, 1)
-    assert fake.count(method="POST") == 2
+    assert third.summary == SUMMARY.format(1, 0, 0, 0, 1)
+    assert posts(fake) == 2
     assert (cli_env / final[0]["files"][0]).is_file()  # downloaded again from the same task
 
 
-def test_a_changed_line_is_a_new_item(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
-    write_items(cli_env, "A red fox in the snow")
+FIVE = ["A red fox", "A blue whale", "A green frog", "A grey owl", "A black cat"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "new_posts"),
+    [
+        (lambda lines: ["A brand new line", *lines], 1),
+        (lambda lines: lines[1:], 0),
+        (lambda lines: list(reversed(lines)), 0),
+        (lambda lines: [*lines[:2], lines[1], *lines[2:]], 1),  # a duplicate is a second item
+        (lambda lines: [*lines[:2], {"prompt": lines[2], "resolution": "1K"}, *lines[3:]], 1),
+        (lambda lines: [*lines, *lines], 5),  # the whole file twice: five more items
+    ],
+    ids=["insert", "delete", "reorder", "duplicate", "edit-parameters", "double"],
+)
+def test_resume_matches_items_by_content_not_by_line(
+    batch: Any,
+    cli_env: Path,
+    fake: FakeMagnific,
+    edit: Callable[[list[Any]], list[Any]],
+    new_posts: int,
+) -> None:
+    write_items(cli_env, *FIVE)
+    assert batch("items.txt").code == ExitCode.OK
+    assert posts(fake) == 5
+
+    write_items(cli_env, *edit(list(FIVE)))
+    again = batch("items.txt")
+
+    assert again.code == ExitCode.OK, again.err
+    assert posts(fake) == 5 + new_posts
+    final = results(cli_env / "items.txt.results.jsonl")
+    assert all(record["state"] == "completed" for record in final)
+    assert len({record["task_id"] for record in final}) == len(final)  # one task per item
+    assert all((cli_env / record["files"][0]).is_file() for record in final)
+
+
+def test_the_same_prompt_twice_is_two_items_even_written_differently(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(cli_env, "A red fox", {"prompt": "A red fox", "aspect_ratio": "1:1"})
+
+    assert batch("items.txt").code == ExitCode.OK
     assert batch("items.txt").code == ExitCode.OK
 
-    write_items(cli_env, "A red fox in the rain")
-    run = batch("items.txt")
-
-    assert run.code == ExitCode.OK
-    assert run.summary == SUMMARY.format(1, 0, 0)
-    assert fake.count(method="POST") == 2
+    first, second = results(cli_env / "items.txt.results.jsonl")
+    assert first["key"] != second["key"]
+    assert first["key"].rsplit("-", 1)[0] == second["key"].rsplit("-", 1)[0]  # same content
+    assert posts(fake) == 2
 
 
 def test_failed_items_are_reported_again_unless_retry_failed(
@@ -266,24 +335,91 @@ def test_failed_items_are_reported_again_unless_retry_failed(
 ) -> None:
     fake.fail_task_next()
     write_items(cli_env, "A red fox that fails once", {"prompt": "A cat", "aspect_ratio": "17:9"})
-    results = cli_env / "items.txt.results.jsonl"
     assert batch("items.txt").code == ExitCode.TASK_FAILED
-    written = len(records(results))
 
     again = batch("items.txt")
 
     assert again.code == ExitCode.TASK_FAILED
-    assert fake.count(method="POST") == 1
-    assert len(records(results)) == written  # reported from the record: nothing new happened
+    assert posts(fake) == 1
     assert "(recorded by an earlier run)" in again.err
-    assert again.summary == SUMMARY.format(0, 2, 0)
+    assert again.summary == SUMMARY.format(0, 1, 0, 1, 0)
 
     retried = batch("items.txt", "--retry-failed")
 
     assert retried.code == ExitCode.BAD_INPUT  # the invalid item is still invalid
-    assert fake.count(method="POST") == 2
-    assert retried.summary == SUMMARY.format(1, 1, 0)
-    assert last_records(results)[0]["status"] == "COMPLETED"
+    assert posts(fake) == 2
+    assert retried.summary == SUMMARY.format(1, 0, 0, 1, 0)
+    assert results(cli_env / "items.txt.results.jsonl")[0]["status"] == "COMPLETED"
+
+
+def test_an_ambiguous_create_is_not_repeated_without_the_opt_in(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    fake.fail_next(500, on="create", after_processing=True)  # a task is made, its id lost
+    write_items(cli_env, "A red fox in the snow")
+
+    first = batch("items.txt")
+
+    assert first.code == ExitCode.SERVICE
+    assert posts(fake) == 1
+    assert first.summary == SUMMARY.format(0, 0, 1, 0, 0)
+    assert "check `nano-banana-pro list`" in first.err
+    assert "--recreate-ambiguous" in first.err
+    [record] = results(cli_env / "items.txt.results.jsonl")
+    assert (record["state"], record["task_id"]) == ("ambiguous", None)
+
+    again = batch("items.txt")
+
+    assert again.code == ExitCode.SERVICE
+    assert posts(fake) == 1  # not created twice
+    assert again.summary == SUMMARY.format(0, 0, 1, 0, 0)
+
+    recreated = batch("items.txt", "--recreate-ambiguous")
+
+    assert recreated.code == ExitCode.OK, recreated.err
+    assert posts(fake) == 2
+    assert results(cli_env / "items.txt.results.jsonl")[0]["state"] == "completed"
+
+
+def test_a_create_refused_outright_is_made_on_the_next_run(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    fake.fail_next(400, on="create")  # refused: no task made, nothing billed
+    write_items(cli_env, "A red fox in the snow")
+
+    first = batch("items.txt")
+
+    assert first.code == ExitCode.BAD_INPUT
+    [record] = results(cli_env / "items.txt.results.jsonl")
+    assert (record["state"], record["task_id"], record["error_type"]) == (
+        "failed",
+        None,
+        "BadRequestError",
+    )
+    assert batch("items.txt").code == ExitCode.OK
+    assert len(fake.tasks) == 1
+
+
+def test_a_second_run_on_the_same_ledger_is_refused(
+    cli: Cli, fake: FakeMagnific, schedule: TierSchedule, batch: Any
+) -> None:
+    write_items(cli.cwd, SLOW_ITEM, "A red fox in the snow")
+    first = cli.popen("batch", "items.txt")
+    try:
+        assert schedule.slow_created.wait(timeout=20), "the slow task was never created"
+        second = cli.run("batch", "items.txt")
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=20)
+
+    assert second.returncode == ExitCode.BAD_INPUT
+    [line] = error_lines(second.stderr)
+    assert "is in use by another run" in line
+    assert posts(fake) == 2
+
+    fake.advance(SLOW_SECONDS)
+    assert batch("items.txt").code == ExitCode.OK
+    assert posts(fake) == 2
 
 
 def test_ctrl_c_records_the_task_and_says_how_to_resume(
@@ -306,26 +442,43 @@ def test_ctrl_c_records_the_task_and_says_how_to_resume(
     assert "interrupted; the tasks already created go on" in line
     assert "resume with `nano-banana-pro batch items.txt --out out`" in line
     [task_id] = fake.tasks
-    [*_, last] = records(cli.cwd / "items.txt.results.jsonl")
-    assert (last["task_id"], last["error_type"]) == (task_id, "KeyboardInterrupt")
+    [record] = results(cli.cwd / "items.txt.results.jsonl")
+    assert (record["task_id"], record["state"]) == (task_id, "created")
 
     fake.advance(SLOW_SECONDS)
     resumed = batch("items.txt")
 
     assert resumed.code == ExitCode.OK, resumed.err
-    assert fake.count(method="POST") == 1
+    assert posts(fake) == 1
     assert resumed.out == str(Path("out") / f"{task_id}_0.png") + "\n"
 
 
-def test_a_line_cut_short_by_a_crash_is_skipped(batch: Any, cli_env: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("not-a-ledger.sqlite", "is not a task ledger, or it is damaged"),
+        ("newer.sqlite", "written by a newer magnific-nano-banana-pro"),
+    ],
+)
+def test_a_ledger_that_cannot_be_used_is_refused_and_left_untouched(
+    batch: Any, cli_env: Path, fake: FakeMagnific, name: str, says: str
+) -> None:
+    ledger = cli_env / name
+    if name.startswith("newer"):
+        connection = sqlite3.connect(ledger)
+        connection.execute("PRAGMA user_version = 99")
+        connection.close()
+    else:
+        ledger.write_bytes(b"these are not the droids you are looking for")
+    before = ledger.read_bytes()
     write_items(cli_env, "A red fox in the snow")
-    (cli_env / "items.txt.results.jsonl").write_text('{"index": 0, "input": {"pro')
 
-    assert batch("items.txt").code == ExitCode.OK
+    run = batch("items.txt", "--ledger", name)
 
-    lines = (cli_env / "items.txt.results.jsonl").read_text().splitlines()
-    assert lines[0] == '{"index": 0, "input": {"pro'
-    assert all(json.loads(line)["index"] == 0 for line in lines[1:])
+    assert run.code == ExitCode.BAD_INPUT
+    assert says in run.err
+    assert ledger.read_bytes() == before
+    assert fake.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -348,15 +501,25 @@ def test_a_file_that_cannot_run_sends_nothing(
     assert fake.count() == 0
 
 
-def test_an_out_that_is_a_file_sends_nothing(batch: Any, cli_env: Path, fake: FakeMagnific) -> None:
+@pytest.mark.parametrize(
+    ("out", "says"),
+    [
+        ("blocker", "blocker exists and is not a folder"),
+        ("/proc/self/no/such", "cannot create /proc/self/no/such"),
+        ("/sys/kernel", "cannot write to /sys/kernel"),  # refused even to root
+    ],
+)
+def test_an_unusable_out_sends_nothing(
+    batch: Any, cli_env: Path, fake: FakeMagnific, out: str, says: str
+) -> None:
     write_items(cli_env, "A red fox in the snow")
     (cli_env / "blocker").write_text("a file where a folder should be")
 
-    run = batch("items.txt", "--out", "blocker")
+    run = batch("items.txt", "--out", out)
 
     assert run.code == ExitCode.BAD_INPUT
     [line] = error_lines(run.err)
-    assert "blocker exists and is not a folder" in line
+    assert says in line
     assert fake.count() == 0
 
 
@@ -378,6 +541,7 @@ def test_help_documents_the_file_resuming_and_exit_codes(
     assert example.strip().startswith("nano-banana-pro batch prompts.txt")
     assert '{"prompt": "A red fox", "aspect_ratio": "16:9"' in help_text
     assert "never created again" in help_text
+    assert "--recreate-ambiguous" in help_text
     assert "the code of the first failing item" in help_text
 
 
@@ -388,11 +552,16 @@ def test_options() -> None:
         ["batch", "items.txt", "--concurrency", "2", "--rate", "0.5", "--timeout", "30"]
     )
 
-    assert (defaults.concurrency, defaults.out, defaults.results, defaults.timeout) == (
+    assert (defaults.concurrency, defaults.out, defaults.results, defaults.ledger) == (
         4,
         "out",
         None,
         None,
+    )
+    assert (defaults.timeout, defaults.retry_failed, defaults.recreate_ambiguous) == (
+        None,
+        False,
+        False,
     )
     assert _rate_limit(defaults) == RateLimit()
     assert (given.concurrency, given.timeout) == (2, 30.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from collections.abc import Callable
@@ -111,14 +112,53 @@ def test_a_connection_failure(cli: Cli, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_an_out_dir_that_cannot_be_created_is_bad_input(cli: Cli) -> None:
+@pytest.mark.parametrize(
+    ("out", "says"),
+    [
+        ("blocker/images", "cannot create blocker/images"),
+        ("blocker", "blocker exists and is not a folder"),
+        ("/sys/kernel", "cannot write to /sys/kernel"),  # refused even to root
+    ],
+)
+def test_an_unusable_out_is_bad_input_and_nothing_is_created(
+    cli: Cli, fake: FakeMagnific, out: str, says: str
+) -> None:
     (cli.cwd / "blocker").write_text("a file where a folder should be")
-    result = cli.run("generate", PROMPT, "--out", "blocker/images")
+    result = cli.run("generate", PROMPT, "--out", out, "--json")
 
     assert result.returncode == ExitCode.BAD_INPUT
     [line] = error_lines(result.stderr)
-    assert "cannot create" in line
+    assert says in line
     assert "Traceback" not in result.stderr
+    assert fake.count() == 0  # checked before the billed create
+
+
+def test_a_failure_after_creation_gives_the_task_and_the_resume_command_in_json(
+    cli: Cli, fake: FakeMagnific
+) -> None:
+    result = cli.run("generate", PROMPT, *SLOW_TASK, "--timeout", "0.5", "--json")
+
+    assert result.returncode == ExitCode.TIMEOUT
+    [task_id] = fake.tasks
+    document = json.loads(result.stdout)
+    assert document == {
+        "task_id": task_id,
+        "error": document["error"],
+        "error_type": "WaitTimeoutError",
+        "resume": f"nano-banana-pro wait {task_id} --out out",
+    }
+    [line] = error_lines(result.stderr)
+    assert f"resume with `nano-banana-pro wait {task_id} --out out`" in line
+
+
+def test_a_download_failure_after_creation_says_how_to_resume(cli: Cli, fake: FakeMagnific) -> None:
+    fake.fail_next(500, on="image", count=10)
+    result = cli.run("generate", PROMPT)
+
+    assert result.returncode == ExitCode.SERVICE
+    [task_id] = fake.tasks
+    [line] = error_lines(result.stderr)
+    assert f"task {task_id} exists: resume with `nano-banana-pro wait {task_id} --out out`" in line
 
 
 @pytest.mark.usefixtures("cli_env")

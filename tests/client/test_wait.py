@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from nano_banana_pro import (
+    APITimeoutError,
     NanoBananaProError,
     NotFoundError,
     PollSchedule,
@@ -124,22 +125,30 @@ def test_generate_creates_then_waits_and_shows_the_task_at_once(
 
 
 @pytest.mark.parametrize(
-    ("failure", "error_class"),
+    ("failure", "error_class", "cause_class"),
     [
-        (json_response(404, {"message": "AI resource not found"}), NotFoundError),
-        (json_response(500, {"message": "boom"}), ServerError),
-        (httpx.ReadTimeout("slow"), NanoBananaProError),
-        (json_response(200, task_body("FAILED")), TaskFailedError),
+        (json_response(404, {"message": "AI resource not found"}), NotFoundError, None),
+        # A wait rides out what a retry may cure until its deadline, then says why it ended.
+        (json_response(500, {"message": "boom"}), WaitTimeoutError, ServerError),
+        (httpx.ReadTimeout("slow"), WaitTimeoutError, APITimeoutError),
+        (json_response(200, task_body("FAILED")), TaskFailedError, None),
     ],
 )
 def test_every_error_after_creation_carries_the_task_id(
-    make_client: Any, server: ScriptedServer, failure: Any, error_class: type[Exception]
+    make_client: Any,
+    server: ScriptedServer,
+    failure: Any,
+    error_class: type[Exception],
+    cause_class: type[Exception] | None,
 ) -> None:
     server.on("POST", json_response(200, task_body("CREATED")))
     server.on("GET", failure)
     with pytest.raises(error_class) as caught:
-        make_client(max_retries=1).generate("A suited raccoon")
+        make_client(max_retries=1).generate("A suited raccoon", timeout=60.0)
     assert caught.value.task_id == TASK_ID
+    if cause_class is not None:
+        assert isinstance(caught.value.__cause__, cause_class)
+        assert server.count("GET") > 2  # max_retries=1 bounds single calls, not waits
     assert server.count("POST") == 1
 
 

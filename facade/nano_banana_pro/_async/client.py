@@ -12,19 +12,29 @@ from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
+from nano_banana_pro_api.models import CreateImageRequest
+
 from .._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
-from .._batch import BatchRequest, BatchResult, prepare_batch
+from .._batch import BatchResult, CreateIntent, prepare_batch
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
-from .._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
+from .._download import (
+    CHUNK_SIZE,
+    ImageTarget,
+    cleanup_on_failure,
+    plan_downloads,
+    target_folder,
+)
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
+from .._retry import RetryPolicy, certainly_not_acted_on
 from .._seam import request_deadline, translated_failures
-from .._synchronization import amap_bounded
 from ..clock import Clock
-from ..errors import NanoBananaProError, TaskFailedError, about_task
+from ..errors import NanoBananaProError, RateLimitError, about_task
+from ..ledger import TaskLedger
 from ..options import CreateOptions
 from ..request import build_create_request
 from ..task import Task
+from .batch import AsyncBatchRun
 from .retry import call_with_retries
 from .seam import AsyncServiceApi, download_client
 
@@ -116,9 +126,35 @@ class AsyncNanoBananaPro:
             APIConnectionError: the service could not be reached or did not answer.
         """
         body = build_create_request(prompt=prompt, extra_body=extra_body, **options)
-        task = await self._call(
-            partial(self._api.create, body), max_retries=max_retries, idempotent=False
-        )
+        return await self._create(body, policy=self._core.policy(max_retries))
+
+    async def _create(
+        self,
+        body: CreateImageRequest,
+        *,
+        policy: RetryPolicy | None = None,
+        intent: CreateIntent | None = None,
+        deadline: float | None = None,
+    ) -> Task:
+        """POST `body`, retried only while the service certainly did not act on it.
+
+        `intent` hears of each attempt before it is sent and after one that made no task;
+        with a `deadline`, retries go on until it (else `policy` bounds them).
+        """
+
+        async def post() -> Task:
+            if intent is not None:
+                intent.sending()
+            try:
+                return await self._api.create(body)
+            except NanoBananaProError as error:
+                if intent is not None and certainly_not_acted_on(error):
+                    intent.not_sent()
+                raise
+
+        if policy is None:
+            policy = self._core.retry_policy.unbounded()
+        task = await self._call(post, policy=policy, idempotent=False, deadline=deadline)
         self._core.remember_created(task, body)
         return task
 
@@ -132,13 +168,13 @@ class AsyncNanoBananaPro:
             APIConnectionError: the service could not be reached or did not answer.
         """
         task_id = task_id_of(task)
-        return await self._get(task_id, max_retries=max_retries, deadline=None)
+        return await self._get(task_id, policy=self._core.policy(max_retries), deadline=None)
 
-    async def _get(self, task_id: str, *, max_retries: int | None, deadline: float | None) -> Task:
+    async def _get(self, task_id: str, *, policy: RetryPolicy, deadline: float | None) -> Task:
         with about_task(task_id):
             return await self._call(
                 partial(self._api.get, task_id),
-                max_retries=max_retries,
+                policy=policy,
                 idempotent=True,
                 deadline=deadline,
             )
@@ -147,21 +183,25 @@ class AsyncNanoBananaPro:
         self,
         operation: Callable[[], Awaitable[T]],
         *,
-        max_retries: int | None,
+        policy: RetryPolicy,
         idempotent: bool,
         deadline: float | None = None,
     ) -> T:
-        """One API operation: rate-limited, retried per policy, never past `deadline`."""
+        """One API operation: rate-limited, retried per `policy`, never past `deadline`."""
 
         async def attempt() -> T:
             pause = self._core.throttle()
             if pause > 0:
                 await self._core.clock.asleep(pause)
-            return await operation()
+            try:
+                return await operation()
+            except RateLimitError as error:
+                self._core.cool_down(error)  # every call of this client waits, not this one
+                raise
 
         return await call_with_retries(
             attempt,
-            policy=self._core.policy(max_retries),
+            policy=policy,
             clock=self._core.clock,
             idempotent=idempotent,
             deadline=deadline,
@@ -174,7 +214,9 @@ class AsyncNanoBananaPro:
             APIError: the service refused or failed.
             APIConnectionError: the service could not be reached or did not answer.
         """
-        return await self._call(self._api.list, max_retries=max_retries, idempotent=True)
+        return await self._call(
+            self._api.list, policy=self._core.policy(max_retries), idempotent=True
+        )
 
     async def wait(
         self,
@@ -203,8 +245,12 @@ class AsyncNanoBananaPro:
             if current is None:
                 try:
                     with request_deadline(state.time_left):
+                        # Polls are safe to repeat: a wait rides out 429s, 5xx and broken
+                        # connections until its own deadline, however many retries it takes.
                         current = await self._get(
-                            state.task_id, max_retries=None, deadline=state.deadline
+                            state.task_id,
+                            policy=self._core.retry_policy.unbounded(),
+                            deadline=state.deadline,
                         )
                 except NanoBananaProError as error:
                     state.raise_if_expired(error)
@@ -246,10 +292,13 @@ class AsyncNanoBananaPro:
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
         timeout: float | None = None,
+        ledger: str | os.PathLike[str] | TaskLedger | None = None,
+        retry_failed: bool = False,
+        recreate_ambiguous: bool = False,
         on_created: Callable[[int, Task], object] | None = None,
         on_result: Callable[[BatchResult], object] | None = None,
     ) -> builtins.list[BatchResult]:
-        """Generate many images, `concurrency` at a time, under the client's rate limit.
+        """Generate many images, `concurrency` at a time, each created once.
 
         Args:
             requests: Prompts, or dicts of `create()` parameters (`prompt`, the
@@ -257,9 +306,18 @@ class AsyncNanoBananaPro:
                 task: it is waited for and downloaded, never created (its other parameters
                 are only kept in the result's `parameters`).
             concurrency: Items in flight at once (threads, or tasks on the event loop).
-            download_to: Save each completed item's images into this folder.
+            download_to: Save each completed item's images into this folder (checked, and
+                created if missing, before anything is sent).
             overwrite: Replace existing files when downloading.
-            timeout: Deadline of each item's wait (default: the client's `wait_timeout`).
+            timeout: Deadline of each item's wait, and of the retries of its create (default:
+                the client's `wait_timeout`).
+            ledger: A `TaskLedger`, or the path of its file: the durable record of each item's
+                task, matched by content. Run the same items again with the same ledger and
+                nothing is created twice: completed items are skipped, created ones resumed.
+                By default the record lives in memory, for this call only.
+            retry_failed: Create anew the items whose task FAILED in an earlier run (billed).
+            recreate_ambiguous: Create anew the items whose create was sent in an earlier run
+                but never answered: a task may exist for them (check `list()` first).
             on_created: Called with an item's index and its new task as soon as the task is
                 created, before the wait: the moment to record a billed task's id.
             on_result: Called with each item's result as it finishes (any order).
@@ -268,10 +326,13 @@ class AsyncNanoBananaPro:
             One result per item, in input order: a completed task (with its files) or the
             error, with the task id whenever a task was created. Invalid items (including a
             `task_id` that is not a non-empty string) get an `InvalidRequestError` and send
-            nothing.
+            nothing; an item whose create was sent and never answered an
+            `AmbiguousCreateError`.
 
         Raises:
-            InvalidRequestError: `requests` is not a list, or `concurrency` is below 1.
+            InvalidRequestError: `requests` is not a list, `concurrency` is below 1, or the
+                download folder cannot be used (before anything is sent).
+            LedgerError: the ledger is in use by another run, newer, or damaged.
             BaseException: an exception that is not a `NanoBananaProError` (Ctrl-C, a
                 cancellation, or one raised by a callback or the clock) stops the batch:
                 items not started never start, and it propagates (on threads, the running
@@ -280,63 +341,27 @@ class AsyncNanoBananaPro:
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
-        if timeout is not None:
-            check_wait_timeout(timeout)
-
-        async def run(item: BatchRequest) -> BatchResult:
-            result = await self._run_batch_item(
-                item,
-                download_to=download_to,
-                overwrite=overwrite,
-                timeout=timeout,
-                on_created=on_created,
-            )
-            if on_result is not None:
-                on_result(result)
-            return result
-
-        return await amap_bounded(run, items, concurrency=concurrency)
-
-    async def _run_batch_item(
-        self,
-        item: BatchRequest,
-        *,
-        download_to: str | os.PathLike[str] | None,
-        overwrite: bool,
-        timeout: float | None,
-        on_created: Callable[[int, Task], object] | None,
-    ) -> BatchResult:
-        if item.error is not None:
-            return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
-        task: Task | None = None
-
-        def seen(update: Task) -> None:
-            nonlocal task
-            task = update
-
+        wait_timeout = self._core.wait_timeout if timeout is None else check_wait_timeout(timeout)
+        folder = None if download_to is None else target_folder(download_to)
+        book = ledger if isinstance(ledger, TaskLedger) else TaskLedger(ledger or ":memory:")
         try:
-            target: Task | str | None = item.task_id
-            if item.body is not None:
-                target = task = await self._call(
-                    partial(self._api.create, item.body), max_retries=None, idempotent=False
+            with book.run():
+                run = AsyncBatchRun(
+                    client=self,
+                    ledger=book,
+                    clock=self._core.clock,
+                    folder=folder,
+                    overwrite=overwrite,
+                    timeout=wait_timeout,
+                    retry_failed=retry_failed,
+                    recreate_ambiguous=recreate_ambiguous,
+                    on_created=on_created,
+                    on_result=on_result,
                 )
-                self._core.remember_created(task, item.body)
-                if on_created is not None:
-                    on_created(item.index, task)
-            assert target is not None  # prepare_batch gives a valid item a body or a task id
-            task = await self.wait(target, timeout=timeout, on_update=seen)
-            files = (
-                ()
-                if download_to is None
-                else tuple(await self.download(task, download_to, overwrite=overwrite))
-            )
-        except TaskFailedError as error:
-            return BatchResult(
-                index=item.index, parameters=item.parameters, task=error.task, error=error
-            )
-        except NanoBananaProError as error:
-            return BatchResult(index=item.index, parameters=item.parameters, task=task, error=error)
-        return BatchResult(index=item.index, parameters=item.parameters, task=task, files=files)
+                return await run.run(items, concurrency=concurrency)
+        finally:
+            if book is not ledger:
+                book.close()
 
     async def download(
         self,

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,21 +25,25 @@ def call_with_retries(
     idempotent: bool,
     deadline: float | None = None,
 ) -> T:
-    """Run `operation`, retrying per `policy`; never sleeping past `deadline` (clock time).
+    """Run `operation`, retrying per `policy`, never past `deadline` (clock time).
+
+    With a deadline, an error still worth retrying when the next attempt would come too late is
+    raised at the deadline, not before: a wait ends at its deadline.
 
     Raises:
-        NanoBananaProError: the last error, once no retry is left or allowed.
+        NanoBananaProError: the last error, once no retry is left, allowed or in time.
     """
     attempt = 0
     while True:
         try:
             return operation()
         except NanoBananaProError as error:
-            time_left = None if deadline is None else deadline - clock.monotonic()
-            wait = policy.next_delay(
-                error, attempt=attempt, idempotent=idempotent, time_left=time_left
-            )
+            wait = policy.next_delay(error, attempt=attempt, idempotent=idempotent)
             if wait is None:
+                raise
+            time_left = math.inf if deadline is None else deadline - clock.monotonic()
+            if wait >= time_left:
+                clock.sleep(time_left)
                 raise
             log_retry(error, attempt=attempt, wait=wait)
             clock.sleep(wait)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY
+from .._download import target_folder
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
 from .._sync.client import NanoBananaPro
@@ -32,14 +33,15 @@ __all__ = ["download", "generate", "list_tasks", "status", "wait"]
 def generate(args: argparse.Namespace) -> int:
     """Create a task; unless --no-wait, wait for it and download its images."""
     with _client(args) as client:
+        out = None if args.no_wait else target_folder(args.out)  # before the billed create
         task = client.create(args.prompt, extra_body=args.extra_body, **create_options(args))
-        with _resumable(task.task_id, _resume_command(args, task.task_id)):
+        with _resumable(task.task_id, _resume_command(args, task.task_id), as_json=args.json):
             _notice(f"task {task.task_id} created")
-            if args.no_wait:
+            if out is None:
                 _print_result(task, files=[], as_json=args.json)
                 return ExitCode.OK
             finished = _wait(client, task, timeout=args.timeout)
-            files = client.download(finished, args.out)
+            files = client.download(finished, out)
     _print_result(finished, files=files, as_json=args.json)
     return ExitCode.OK
 
@@ -54,7 +56,8 @@ def status(args: argparse.Namespace) -> int:
 
 def wait(args: argparse.Namespace) -> int:
     """Wait for a task to finish; with --out, download its images."""
-    with _client(args) as client, _resumable(args.task_id, _resume_command(args, args.task_id)):
+    resume = _resume_command(args, args.task_id)
+    with _client(args) as client, _resumable(args.task_id, resume, as_json=args.json):
         _notice(f"waiting for task {args.task_id}")
         finished = _wait(client, args.task_id, timeout=args.timeout)
         files = (
@@ -143,35 +146,47 @@ def _wait(client: NanoBananaPro, task: Task | str, *, timeout: float | None) -> 
 
 
 @contextlib.contextmanager
-def _resumable(task_id: str, resume_command: str) -> Iterator[None]:
-    """Say how to resume when waiting for an existing task stops short.
+def _resumable(task_id: str, resume_command: str, *, as_json: bool) -> Iterator[None]:
+    """Say which task it was and how to resume, whatever stops a command once its task exists.
 
-    Errors that resuming would not cure (the task FAILED or is unknown, the key is refused)
-    pass through unchanged.
+    With --json, the same is printed on stdout as one document (`task_id`, `error`,
+    `error_type`, `resume`), so that a script never loses a billed task's id.
 
     Raises:
         CliError: the wait timed out, polling or downloading failed, or Ctrl-C was pressed.
+        TaskFailedError: the task FAILED (resuming would not help; its id is in the message).
     """
     try:
         yield
-    except WaitTimeoutError as error:
-        raise CliError(
-            f"task {task_id} not finished after {error.elapsed:.1f}s (last status: "
-            f"{error.last_status}); it may still finish: resume with `{resume_command}`",
-            exit_code=ExitCode.TIMEOUT,
-        ) from error
-    except NanoBananaProError as error:
-        if exit_code_for(error) is not ExitCode.SERVICE:
-            raise
-        raise CliError(
-            f"{error}; task {task_id} exists: resume with `{resume_command}`",
-            exit_code=exit_code_for(error),
-        ) from error
-    except KeyboardInterrupt:
-        raise CliError(
-            f"interrupted; task {task_id} goes on: resume with `{resume_command}`",
-            exit_code=ExitCode.INTERRUPTED,
-        ) from None
+    except TaskFailedError as error:
+        _print_failure(task_id, error, resume=None, as_json=as_json)
+        raise
+    except (NanoBananaProError, KeyboardInterrupt) as error:
+        if isinstance(error, WaitTimeoutError):
+            message = (
+                f"task {task_id} not finished after {error.elapsed:.1f}s (last status: "
+                f"{error.last_status}); it may still finish: resume with `{resume_command}`"
+            )
+        elif isinstance(error, KeyboardInterrupt):
+            message = f"interrupted; task {task_id} goes on: resume with `{resume_command}`"
+        else:
+            message = f"{error}; task {task_id} exists: resume with `{resume_command}`"
+        _print_failure(task_id, error, resume=resume_command, as_json=as_json)
+        raise CliError(message, exit_code=exit_code_for(error)) from error
+
+
+def _print_failure(
+    task_id: str, error: BaseException, *, resume: str | None, as_json: bool
+) -> None:
+    if as_json:
+        print_json(
+            {
+                "task_id": task_id,
+                "error": " ".join(str(error).split()) or "interrupted",
+                "error_type": type(error).__name__,
+                "resume": resume,
+            }
+        )
 
 
 def _resume_command(args: argparse.Namespace, task_id: str) -> str:

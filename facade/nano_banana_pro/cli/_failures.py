@@ -11,6 +11,7 @@ from ..errors import (
     AuthenticationError,
     BadRequestError,
     InvalidRequestError,
+    LedgerError,
     NanoBananaProError,
     NotFoundError,
     PermissionDeniedError,
@@ -47,6 +48,7 @@ class ExitCode(IntEnum):
 # of the package (RateLimitError, ServerError, APIConnectionError, DownloadError...) is SERVICE.
 _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.BAD_INPUT),
+    (LedgerError, ExitCode.BAD_INPUT),
     (BadRequestError, ExitCode.BAD_INPUT),
     (NotFoundError, ExitCode.BAD_INPUT),
     (AuthenticationError, ExitCode.AUTH),

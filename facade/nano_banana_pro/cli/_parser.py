@@ -6,11 +6,11 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
-from .._config import DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
+from .._config import DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
 from .._version import __version__
 from . import _batch, _commands, _fake_server
 from ._failures import PROG
-from ._numbers import COUNT, PORT, RATE, SECONDS, SECONDS_OR_ZERO
+from ._numbers import PORT, SECONDS, SECONDS_OR_ZERO
 from ._options import add_create_options
 
 __all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(tasks)
     tasks.set_defaults(run=_commands.list_tasks)
     _add_download(command)
-    _add_batch(command)
+    _batch.add_command(command)
     _add_fake_server(command)
     return parser
 
@@ -182,72 +182,6 @@ def _add_download(command: CommandFactory) -> None:
     download.add_argument("--overwrite", action="store_true", help="replace files already there")
     _add_json(download)
     download.set_defaults(run=_commands.download)
-
-
-_BATCH_NOTES = """\
-FILE: one prompt per line, or one JSON object per line with the parameters of generate:
-  {"prompt": "A red fox", "aspect_ratio": "16:9", "resolution": "4K",
-   "reference_images": ["https://example.com/fox.png"], "webhook_url": "https://..."}
-  Blank lines and lines starting with # are skipped.
-
-results: JSON lines appended to --results as soon as each item's task exists and again when
-  the item finishes: index, input, task_id, status, files, error, error_type.
-
-resuming: run the same command again. Items COMPLETED (files present) are skipped; items that
-  have a task are waited for, never created again (a create is billed); FAILED items are
-  reported again, or created anew with --retry-failed.
-
-exit codes: 0 when every item completed; otherwise the code of the first failing item in file
-  order: 2 refused input, 3 API key refused, 4 rate limit/server/connection, 5 task failed,
-  6 wait timed out (run again to resume); 130 interrupted (run again to resume)
-"""
-
-
-def _add_batch(command: CommandFactory) -> None:
-    batch = command(
-        "batch",
-        "Generate one image per line of FILE, a few at a time; run it again to resume.",
-        f"{PROG} batch prompts.txt --out out/ --concurrency 4",
-        notes=_BATCH_NOTES,
-    )
-    batch.add_argument(
-        "file", metavar="FILE", help="prompts, one per line (or JSON lines: see below)"
-    )
-    batch.add_argument(
-        "--out", metavar="DIR", default=DEFAULT_OUT_DIR, help=f"default: {DEFAULT_OUT_DIR}"
-    )
-    batch.add_argument(
-        "--results",
-        metavar="FILE",
-        help=f"where results are appended (default: FILE{_batch.RESULTS_SUFFIX} next to FILE)",
-    )
-    batch.add_argument(
-        "--concurrency",
-        type=COUNT,
-        default=_batch.DEFAULT_CONCURRENCY,
-        metavar="N",
-        help=f"items in flight at once (default: {_batch.DEFAULT_CONCURRENCY})",
-    )
-    batch.add_argument(
-        "--timeout",
-        type=SECONDS,
-        metavar="SECONDS",
-        help=f"give up waiting for an item after this long (default: {DEFAULT_WAIT_TIMEOUT:.0f})",
-    )
-    batch.add_argument(
-        "--rate",
-        type=RATE,
-        metavar="R",
-        help="API requests per second, at most "
-        f"(default: {DEFAULT_RATE_LIMIT.requests_per_second:g})",
-    )
-    batch.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="create items whose task FAILED anew (billed) instead of reporting them again",
-    )
-    _add_json(batch)
-    batch.set_defaults(run=_batch.run)
 
 
 def _add_fake_server(command: CommandFactory) -> None:

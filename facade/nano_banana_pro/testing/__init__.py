@@ -12,7 +12,8 @@ with fake.serve() as base_url:              # or over real HTTP on 127.0.0.1
 ```
 
 Give the client under test `fake.clock` too, so that its waits move the fake's time. Faults:
-`fail_next`, `drop_next`, `delay_next`, `fail_task_next`, `unknown_status_next`; assertions:
+`fail_next`, `drop_next`, `delay_next`, `fail_task_next`, `unknown_status_next`; the service's
+rate limits with `rate_limits=documented_limits()`; assertions:
 `fake.requests`, `fake.count()`, `fake.tasks`, `fake.webhook_deliveries`.
 
 With pytest, the `fake_magnific` fixture (`nano_banana_pro.testing.pytest_plugin`) gives a
@@ -22,6 +23,7 @@ fresh `FakeMagnific` per test.
 from ._deliveries import WebhookDelivery, WebhookSender, post_webhook
 from ._fake import DEFAULT_WEBHOOK_SECRET, FakeMagnific
 from ._faults import Operation
+from ._limits import DOCUMENTED_LIMITS, RateWindow, documented_limits
 from ._log import RecordedRequest
 from ._routes import API_PATH
 from ._state import FakeTask, Schedule, ScheduleSource
@@ -29,13 +31,16 @@ from ._state import FakeTask, Schedule, ScheduleSource
 __all__ = [
     "API_PATH",
     "DEFAULT_WEBHOOK_SECRET",
+    "DOCUMENTED_LIMITS",
     "FakeMagnific",
     "FakeTask",
     "Operation",
+    "RateWindow",
     "RecordedRequest",
     "Schedule",
     "ScheduleSource",
     "WebhookDelivery",
     "WebhookSender",
+    "documented_limits",
     "post_webhook",
 ]

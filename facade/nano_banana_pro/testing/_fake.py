@@ -8,15 +8,16 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import httpx
 
 from ..clock import Clock, VirtualClock
 from ._deliveries import WebhookDelivery, WebhookSender, deliver, webhook_body
-from ._faults import FaultQueue
+from ._faults import FaultQueue, error_reply
 from ._http import FakeRequest, Outcome, Reply, bytes_reply, json_reply
 from ._knobs import FaultKnobs
+from ._limits import RateLimiter, RateWindow
 from ._log import RecordedRequest, record
 from ._png import image_size, png_bytes
 from ._routes import Route, route
@@ -64,6 +65,7 @@ class FakeMagnific(FaultKnobs):
         webhook_sender: WebhookSender | None = None,
         image_scale: float = DEFAULT_IMAGE_SCALE,
         image_min_bytes: int = 0,
+        rate_limits: Sequence[RateWindow] = (),
     ) -> None:
         """Create an empty service.
 
@@ -78,6 +80,9 @@ class FakeMagnific(FaultKnobs):
             image_scale: Factor on the image sizes (the long side is 1024, 2048 or 4096 pixels
                 for 1K, 2K, 4K); the default 1/16 makes a 16:9 2K image 128x72; 1.0 is full size.
             image_min_bytes: Pad every PNG to at least this many bytes (download benchmarks).
+            rate_limits: Windows of the API requests admitted per key; past any of them, a
+                request gets 429 with `Retry-After` (`documented_limits()`: the service's own,
+                their time scalable for tests). None by default.
 
         Raises:
             ValueError: `image_scale` is not positive or `image_min_bytes` is negative.
@@ -98,6 +103,7 @@ class FakeMagnific(FaultKnobs):
         self._faults = FaultQueue()
         self._failing_tasks = 0
         self._reported_statuses: deque[str] = deque()
+        self._limiter = RateLimiter(rate_limits)
         self.requests: list[RecordedRequest] = []
         self.tasks: dict[str, FakeTask] = {}
         self.webhook_deliveries: list[WebhookDelivery] = []
@@ -175,22 +181,33 @@ class FakeMagnific(FaultKnobs):
         with self._lock:
             due = self._due_webhooks()
             matched = route(request.method, request.raw_path)
-            fault = self._faults.take(matched.operation)
+            throttled = self._throttled(request, matched)
+            fault = None if throttled else self._faults.take(matched.operation)
             processed = None
-            if fault is None or fault.after_processing:
+            if throttled is None and (fault is None or fault.after_processing):
                 processed = self._respond(request, matched)
-            outcome = Outcome(reply=processed) if fault is None else fault.outcome(processed)
+            outcome = Outcome(reply=throttled or processed)
+            if fault is not None:
+                outcome = fault.outcome(processed)
             self.requests.append(
                 record(
                     request,
                     operation=matched.operation,
                     status=None if outcome.reply is None else outcome.reply.status,
-                    fault=None if fault is None else fault.name,
+                    fault="rate_limit" if throttled else None if fault is None else fault.name,
                     at=self._clock.monotonic(),
                 )
             )
         self._send(due)
         return outcome
+
+    def _throttled(self, request: FakeRequest, target: Route) -> Reply | None:
+        """The 429 for an API request past the rate limits, or None when it is admitted."""
+        if target.operation not in ("create", "get", "list"):
+            return None
+        key = request.headers.get("x-magnific-api-key", "")
+        wait = self._limiter.admit(key, self._clock.monotonic())
+        return None if wait is None else error_reply(429, retry_after=wait)
 
     def _respond(self, request: FakeRequest, target: Route) -> Reply:
         if not target.allowed:

@@ -1,0 +1,137 @@
+"""Running a batch on a ledger: each item created once, waited for, saved, and recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .._batch import BatchRequest, BatchResult, LedgerIntent, ambiguous_error, recorded_outcome
+from .._retry import certainly_not_acted_on
+from .._synchronization import amap_bounded
+from ..clock import Clock
+from ..errors import NanoBananaProError, TaskFailedError
+from ..ledger import TaskLedger
+from ..task import Task
+
+if TYPE_CHECKING:
+    from .client import AsyncNanoBananaPro
+
+__all__ = ["AsyncBatchRun"]
+
+
+@attrs.frozen(kw_only=True)
+class AsyncBatchRun:
+    """One call of `generate_many`: its items, its ledger, and what to do with them."""
+
+    client: AsyncNanoBananaPro
+    ledger: TaskLedger
+    clock: Clock
+    folder: Path | None
+    overwrite: bool
+    timeout: float
+    retry_failed: bool
+    recreate_ambiguous: bool
+    on_created: Callable[[int, Task], object] | None
+    on_result: Callable[[BatchResult], object] | None
+
+    async def run(self, items: Sequence[BatchRequest], *, concurrency: int) -> list[BatchResult]:
+        """Every item's result, in input order.
+
+        Raises:
+            BaseException: what stops the batch (see `generate_many`).
+        """
+        self.ledger.register([(item.key, item.content) for item in items if item.key])
+        return await amap_bounded(self._finish, items, concurrency=concurrency)
+
+    async def _finish(self, item: BatchRequest) -> BatchResult:
+        result = await self._outcome(item)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    async def _outcome(self, item: BatchRequest) -> BatchResult:
+        if item.error is not None:
+            return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
+        entry = self.ledger.get(item.key)
+        plan = recorded_outcome(
+            item,
+            entry,
+            want_files=self.folder is not None,
+            retry_failed=self.retry_failed,
+            recreate_ambiguous=self.recreate_ambiguous,
+        )
+        if isinstance(plan, BatchResult):
+            return plan
+        task: Task | None = None
+
+        def seen(update: Task) -> None:
+            nonlocal task
+            task = update
+            self.ledger.note(item.key, status=str(update.status), error=None)
+
+        try:
+            target = plan if plan is not None else await self._create(item)
+            task = target if isinstance(target, Task) else None
+            task = await self.client.wait(target, timeout=self.timeout, on_update=seen)
+            files = (
+                ()
+                if self.folder is None
+                else tuple(await self.client.download(task, self.folder, overwrite=self.overwrite))
+            )
+        except TaskFailedError as error:
+            self.ledger.mark_failed(
+                item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
+            )
+            return _result(item, task=error.task, error=error)
+        except NanoBananaProError as error:
+            if error.task_id is not None or task is not None:
+                self.ledger.note(item.key, error=error)  # it stays created: the next run resumes
+            return _result(item, task=task, error=error)
+        self.ledger.mark_completed(item.key, task_id=task.task_id, files=[str(f) for f in files])
+        return _result(item, task=task, files=files)
+
+    async def _create(self, item: BatchRequest) -> Task:
+        """The item's task, created once; the ledger knows of each attempt before it is sent.
+
+        Raises:
+            AmbiguousCreateError: the create was sent and its answer lost.
+            NanoBananaProError: the create was refused, or never sent (nothing billed).
+        """
+        assert item.body is not None  # an item to create has a body (prepare_batch)
+        # A create certainly not acted on (429, 503, never sent) is tried again until the
+        # item's deadline: a batch item gives up on the service as late as its wait would.
+        deadline = self.clock.monotonic() + self.timeout
+        try:
+            task = await self.client._create(
+                item.body, intent=LedgerIntent(self.ledger, item.key), deadline=deadline
+            )
+        except NanoBananaProError as error:
+            if certainly_not_acted_on(error):
+                self.ledger.mark_refused(item.key, error)
+                raise
+            self.ledger.mark_ambiguous(item.key, error)
+            raise ambiguous_error(error) from error
+        self.ledger.mark_created(item.key, task_id=task.task_id, status=str(task.status))
+        if self.on_created is not None:
+            self.on_created(item.index, task)
+        return task
+
+
+def _result(
+    item: BatchRequest,
+    *,
+    task: Task | None,
+    error: NanoBananaProError | None = None,
+    files: tuple[Path, ...] = (),
+) -> BatchResult:
+    return BatchResult(
+        index=item.index,
+        parameters=item.parameters,
+        task=task,
+        error=error,
+        files=files,
+        key=item.key,
+    )

@@ -1,0 +1,415 @@
+"""`TaskLedger`: the durable record of a batch's billed tasks, so that none is made twice or lost.
+
+One SQLite file (the standard library's `sqlite3`, WAL mode, every commit synced). Each item is a
+row keyed by its content: the normalised create body, plus its occurrence among identical bodies
+(the same prompt on two lines is two items). An item moves `pending` -> `creating` -> `created`
+(with its task id) -> `completed` (with its files), or to `failed` or `ambiguous`. The intent
+(`creating`) is committed before the billed POST and the task id right after its answer, so a
+crash at any instant leaves either nothing billed or a recorded id, but for one window: a create
+whose answer never came back. That item is `ambiguous`, and is not created again unless asked.
+
+One run at a time: a run holds an exclusive lock on `<ledger>.lock` while it works, released by
+the system even when the process is killed; a second run is refused with `LedgerError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+import attrs
+
+from .errors import LedgerError
+
+__all__ = ["SCHEMA_VERSION", "ItemState", "LedgerItem", "TaskLedger", "item_key"]
+
+SCHEMA_VERSION = 1
+_MEMORY = ":memory:"
+_SCHEMA = """
+CREATE TABLE items (
+    key TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    task_id TEXT,
+    status TEXT,
+    files TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    error_type TEXT,
+    history TEXT NOT NULL DEFAULT '[]',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE completion_times (
+    kind TEXT NOT NULL,
+    after REAL NOT NULL,
+    before REAL NOT NULL,
+    recorded_at REAL NOT NULL
+);
+"""
+_TABLES = frozenset({"items", "completion_times"})
+
+
+class ItemState(StrEnum):
+    """Where an item of a batch stands."""
+
+    PENDING = "pending"
+    CREATING = "creating"
+    CREATED = "created"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    AMBIGUOUS = "ambiguous"
+
+
+@attrs.frozen(kw_only=True)
+class LedgerItem:
+    """One item as the ledger holds it.
+
+    Attributes:
+        key: Its content key (`item_key`).
+        body: The create body it asks for (normalised: defaults filled in).
+        state: Where it stands.
+        task_id: Its task, once created.
+        status: The task's last status seen.
+        files: The images saved for it.
+        error: Why it did not complete, the last time it did not (no API key in it).
+        error_type: The class of that error.
+        history: `(what, unix time)` of each step: its states and its task's statuses.
+        created_at: When it was first recorded (unix time).
+        updated_at: When it last changed (unix time).
+    """
+
+    key: str
+    body: Mapping[str, Any]
+    state: ItemState
+    task_id: str | None
+    status: str | None
+    files: tuple[str, ...]
+    error: str | None
+    error_type: str | None
+    history: tuple[tuple[str, float], ...]
+    created_at: float
+    updated_at: float
+
+
+def item_key(body: Mapping[str, Any], occurrence: int) -> str:
+    """The key of the `occurrence`-th item (from 0) asking for `body`: content, not position."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{digest}-{occurrence}"
+
+
+class TaskLedger:
+    """The ledger in one SQLite file (or in memory); safe to share between threads.
+
+    Args:
+        path: The ledger file, created when missing; `":memory:"` keeps it in memory only
+            (what `generate_many` uses when given no ledger).
+
+    Raises:
+        LedgerError: the file is not a ledger or is damaged (left untouched), was written by a
+            newer version of this package, or cannot be opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = _MEMORY) -> None:
+        self.path = path if path == _MEMORY else Path(path)
+        self._lock = threading.Lock()
+        self._connection = _connect(self.path)
+        self._runs = 0  # runs of this object now: run() is reentrant
+
+    # -- a run ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def run(self) -> Iterator[Self]:
+        """Hold the ledger for one run: no other run may use it meanwhile.
+
+        An item still `creating` when the run starts was cut off by a crash mid-create: its
+        answer never came, so it becomes `ambiguous`.
+
+        Raises:
+            LedgerError: another run holds the ledger.
+        """
+        if self._runs:  # held already, by this object
+            self._runs += 1
+            try:
+                yield self
+            finally:
+                self._runs -= 1
+            return
+        with _exclusive(self.path):
+            cut_off = self._query("SELECT key FROM items WHERE state = ?", (ItemState.CREATING,))
+            for (key,) in cut_off:
+                self._update(
+                    key,
+                    state=ItemState.AMBIGUOUS,
+                    error="an earlier run stopped while creating this task: it may exist",
+                    error_type="AmbiguousCreateError",
+                )
+            self._runs = 1
+            try:
+                yield self
+            finally:
+                self._runs = 0
+
+    def register(self, items: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Record `(key, body)` items not seen before as `pending`, in one transaction."""
+        now = time.time()
+        rows = [(key, json.dumps(body), ItemState.PENDING, now, now) for key, body in items]
+        with self._lock, _transaction(self._connection):
+            self._connection.executemany(
+                "INSERT OR IGNORE INTO items (key, body, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, key: str) -> LedgerItem | None:
+        """The item with this key, if recorded."""
+        rows = self._query("SELECT * FROM items WHERE key = ?", (key,))
+        return _item(rows[0]) if rows else None
+
+    def items(self) -> list[LedgerItem]:
+        """Every item, oldest first."""
+        return [_item(row) for row in self._query("SELECT * FROM items ORDER BY rowid", ())]
+
+    # -- transitions: each one committed (and synced) before it returns --------------------------
+
+    def mark_creating(self, key: str) -> None:
+        """The intent: the billed POST is about to be sent."""
+        self._update(key, state=ItemState.CREATING, error=None, error_type=None)
+
+    def mark_pending(self, key: str) -> None:
+        """The attempt certainly made no task (refused, or never sent): nothing was billed."""
+        self._update(key, state=ItemState.PENDING)
+
+    def mark_created(self, key: str, *, task_id: str, status: str) -> None:
+        """The POST answered: the task exists."""
+        self._update(key, state=ItemState.CREATED, task_id=task_id, status=status)
+
+    def mark_ambiguous(self, key: str, error: BaseException) -> None:
+        """The POST was sent and its answer lost: a task may exist, its id unknown."""
+        self._update(key, state=ItemState.AMBIGUOUS, **_error(error))
+
+    def mark_refused(self, key: str, error: BaseException) -> None:
+        """The create certainly made no task (refused, or never sent): nothing was billed."""
+        self._update(key, state=ItemState.FAILED, task_id=None, status=None, **_error(error))
+
+    def mark_failed(self, key: str, *, task_id: str, status: str, error: BaseException) -> None:
+        """The task ended without images (FAILED, or another final status)."""
+        self._update(key, state=ItemState.FAILED, task_id=task_id, status=status, **_error(error))
+
+    def mark_completed(self, key: str, *, task_id: str, files: Sequence[str]) -> None:
+        """The task COMPLETED and its images are saved (when asked)."""
+        self._update(
+            key,
+            state=ItemState.COMPLETED,
+            task_id=task_id,
+            status="COMPLETED",
+            files=json.dumps(list(files)),
+            error=None,
+            error_type=None,
+        )
+
+    def note(self, key: str, *, status: str | None = None, error: BaseException | None) -> None:
+        """A status seen, or an error that leaves the item where it stands (a wait cut short)."""
+        changes: dict[str, Any] = {} if status is None else {"status": status}
+        if error is not None:
+            changes.update(_error(error))
+        self._update(key, **changes)
+
+    # -- learned completion times (for the poll schedule) ----------------------------------------
+
+    def record_completion_time(self, kind: str, *, after: float, before: float) -> None:
+        """A task of `kind` completed between ages `after` and `before` (seconds)."""
+        self._execute(
+            "INSERT INTO completion_times (kind, after, before, recorded_at) VALUES (?, ?, ?, ?)",
+            (kind, after, before, time.time()),
+        )
+
+    def completion_times(self, *, keep: int) -> list[tuple[str, float, float]]:
+        """The latest `keep` completion times of each kind, oldest first."""
+        rows = self._query(
+            "SELECT kind, after, before FROM (SELECT *, ROW_NUMBER() OVER "
+            "(PARTITION BY kind ORDER BY rowid DESC) AS newest FROM completion_times) "
+            "WHERE newest <= ? ORDER BY rowid",
+            (keep,),
+        )
+        return [(str(kind), float(after), float(before)) for kind, after, before in rows]
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"TaskLedger({str(self.path)!r})"
+
+    def _update(self, key: str, **changes: Any) -> None:
+        now = time.time()
+        step = changes.get("state") or changes.get("status")
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self._lock, _transaction(self._connection):
+            if step is not None:
+                (history,) = self._connection.execute(
+                    "SELECT history FROM items WHERE key = ?", (key,)
+                ).fetchone()
+                steps = [*json.loads(history), [str(step), now]]
+                changes["history"] = json.dumps(steps)
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+            self._connection.execute(
+                f"UPDATE items SET {assignments}, updated_at = ? WHERE key = ?",  # noqa: S608 - column names are ours
+                (*changes.values(), now, key),
+            )
+
+    def _execute(self, sql: str, parameters: Sequence[Any]) -> None:
+        with self._lock:
+            self._connection.execute(sql, parameters)
+
+    def _query(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        with self._lock:
+            return self._connection.execute(sql, parameters).fetchall()
+
+
+def _connect(path: str | Path) -> sqlite3.Connection:
+    """A connection to a ledger: created when new, checked when not; never overwritten.
+
+    Raises:
+        LedgerError: see `TaskLedger`.
+    """
+    try:
+        connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+    except sqlite3.Error as error:
+        raise LedgerError(f"cannot open the ledger {path} ({error}): pass another path") from None
+    try:
+        connection.execute("BEGIN IMMEDIATE")  # one process at a time creates a new ledger
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+        if version == 0 and not tables:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            version, tables = SCHEMA_VERSION, set(_TABLES)
+        connection.execute("COMMIT")
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"the ledger {path} was written by a newer magnific-nano-banana-pro (schema "
+                f"{version}, this one reads {SCHEMA_VERSION}): upgrade, or pass another ledger"
+            )
+        if version == 0 and tables:
+            raise LedgerError(f"{path} is an SQLite file but not a task ledger: pass another path")
+        if version != 0 and not tables >= _TABLES:
+            raise sqlite3.DatabaseError(f"tables missing: {sorted(_TABLES - tables)}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise LedgerError(
+            f"{path} is not a task ledger, or it is damaged ({error}); it was left as it is: "
+            "move it away, or pass another ledger"
+        ) from None
+    except LedgerError:
+        connection.close()
+        raise
+    return connection
+
+
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _exclusive(path: str | Path) -> Iterator[None]:
+    """Hold `<path>.lock` exclusively (nothing to hold for a ledger in memory).
+
+    Hand-written rather than taken from `filelock`: the runtime dependencies are httpx and attrs
+    only, and one non-blocking lock call per platform is all it takes.
+
+    Raises:
+        LedgerError: another process holds it.
+    """
+    if path == _MEMORY:
+        yield
+        return
+    lock_path = Path(f"{path}.lock")
+    try:
+        handle = lock_path.open("ab")
+    except OSError as error:
+        raise LedgerError(f"cannot lock the ledger {path} ({error.strerror})") from None
+    with handle:
+        try:
+            _lock_file(handle)
+        except OSError:
+            raise LedgerError(
+                f"the ledger {path} is in use by another run (another batch on the same file, "
+                "or generate_many in another process): wait for it to finish, or pass another "
+                "ledger"
+            ) from None
+        yield  # closing the file releases the lock, as the system does for a killed process
+
+
+def _lock_file(handle: IO[bytes]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _error(error: BaseException) -> dict[str, str]:
+    return {
+        "error": " ".join(str(error).split()) or type(error).__name__,
+        "error_type": type(error).__name__,
+    }
+
+
+def _item(row: tuple[Any, ...]) -> LedgerItem:
+    key, body, state, task_id, status, files, error, error_type, history, created, updated = row
+    return LedgerItem(
+        key=key,
+        body=json.loads(body),
+        state=ItemState(state),
+        task_id=task_id,
+        status=status,
+        files=tuple(json.loads(files)),
+        error=error,
+        error_type=error_type,
+        history=tuple((str(what), float(at)) for what, at in json.loads(history)),
+        created_at=created,
+        updated_at=updated,
+    )
