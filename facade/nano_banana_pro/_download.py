@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -19,7 +20,7 @@ import httpx
 
 from ._files import open_temporary, remove_stale_temporaries
 from ._translate import error_from_response
-from .errors import DownloadError, InvalidRequestError
+from .errors import DownloadError, InvalidRequestError, OutputError
 from .task import Task
 
 __all__ = ["ImageTarget", "cleanup_on_failure", "plan_downloads"]
@@ -90,13 +91,13 @@ def target_folder(out_dir: str | os.PathLike[str]) -> Path:
             "out_dir", f"cannot create {folder} ({error.strerror}): choose another folder"
         ) from error
     try:
-        probe = open_temporary(folder / ".write-check", suffix=".tmp")
+        # An unnamed file where the system has them (O_TMPFILE): a kill leaves nothing behind.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as error:
         raise InvalidRequestError(
             "out_dir", f"cannot write to {folder} ({error.strerror}): choose another folder"
         ) from error
-    probe.close()
-    Path(probe.name).unlink(missing_ok=True)
     return folder
 
 
@@ -123,8 +124,8 @@ class ImageTarget:
         for extension in (*_EXTENSIONS.values(), ".bin"):
             candidate = self._folder / f"{self._stem}{extension}"
             if candidate.exists():
-                raise DownloadError(
-                    f"{candidate} exists; pass overwrite=True (CLI: --overwrite) to replace it"
+                raise OutputError(
+                    f"{candidate} exists; pass overwrite=True to replace it", path=candidate
                 )
 
     def open(self, response: httpx.Response, *, url: str) -> IO[bytes]:
@@ -170,8 +171,8 @@ class ImageTarget:
             try:  # a hard link fails if the target appeared meanwhile: no silent overwrite
                 os.link(self._temp_path, self.path)
             except FileExistsError:
-                raise DownloadError(
-                    f"{self.path} exists; pass overwrite=True (CLI: --overwrite) to replace it"
+                raise OutputError(
+                    f"{self.path} exists; pass overwrite=True to replace it", path=self.path
                 ) from None
             finally:
                 self._temp_path.unlink(missing_ok=True)

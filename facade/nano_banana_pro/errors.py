@@ -7,6 +7,7 @@ Nothing here ever holds the API key.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "LedgerError",
     "NanoBananaProError",
     "NotFoundError",
+    "OutputError",
     "PermissionDeniedError",
     "RateLimitError",
     "SentRequest",
@@ -209,6 +211,18 @@ class WaitTimeoutError(NanoBananaProError, TimeoutError):
 
 class DownloadError(NanoBananaProError):
     """An image could not be saved: a refused URL, a cut-short body, or a file in the way."""
+
+
+class OutputError(DownloadError):
+    """An image could not be written where asked: a file in the way, a full disk, no permission.
+
+    Attributes:
+        path: The file or folder at fault.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        super().__init__(message)
 
 
 class AmbiguousCreateError(NanoBananaProError):
