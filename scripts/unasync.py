@@ -36,6 +36,7 @@ SUBSTITUTIONS = [
     (r"amap_bounded", "map_bounded"),
     (r"asyncio_detailed", "sync_detailed"),
     (r"set_async_httpx_client", "set_httpx_client"),
+    (r"AnyIOBackend", "SyncBackend"),
     (r"asyncio half", "blocking half"),
     (r"asyncio client", "blocking client"),
 ]

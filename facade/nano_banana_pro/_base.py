@@ -46,6 +46,9 @@ class ClientCore:
         self.api_key = resolve_api_key(api_key)
         self.base_url = resolve_base_url(base_url)
         self.timeout = resolve_timeout(timeout)
+        phases = (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool)
+        #: The wall-clock deadline of one API request, body included: its longest phase.
+        self.attempt_seconds = max((s for s in phases if s is not None), default=math.inf)
         self.retry_policy = RetryPolicy(max_retries=check_max_retries(max_retries))
         self.wait_timeout = check_wait_timeout(wait_timeout)
         self.clock: Clock = clock or SystemClock()

@@ -12,8 +12,11 @@ from ._version import __version__
 from .errors import InvalidRequestError
 
 DEFAULT_BASE_URL = "https://api.magnific.com"
-#: Connect within 10 s; every other phase (read, write, pool) within 30 s.
+#: Connect within 10 s; every other phase (read, write, pool) within 30 s. An API request is
+#: also done within the longest of them overall (30 s), whatever the server does.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: An image download is done within this many seconds overall, however slowly it trickles.
+DOWNLOAD_DEADLINE = 300.0
 #: Retries per call (a create only when the service certainly did not act on it).
 DEFAULT_MAX_RETRIES = 2
 #: Seconds before the first retry (before jitter); it doubles per retry up to the cap.

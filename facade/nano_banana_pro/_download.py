@@ -111,6 +111,7 @@ class ImageTarget:
         self.path: Path | None = None
         self._temp_path: Path | None = None
         self._expected_size: int | None = None
+        self._encoded = False
         self.written = 0
 
     def refuse_existing(self) -> None:
@@ -143,39 +144,53 @@ class ImageTarget:
         self.written = 0
         length = response.headers.get("content-length")
         self._expected_size = int(length) if length and length.isdigit() else None
+        # Content-Length counts the bytes as sent: encoded, when the host encoded them anyway.
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        self._encoded = encoding not in ("", "identity")
         slot = self._folder / self._stem
-        remove_stale_temporaries(slot, suffix=_PART)  # left by an interrupted earlier run
-        handle = open_temporary(slot, suffix=_PART)
+        with _disk(self.path):
+            remove_stale_temporaries(slot, suffix=_PART)  # left by an interrupted earlier run
+            handle = open_temporary(slot, suffix=_PART)
         self._temp_path = Path(handle.name)
         return handle
 
-    def finish(self, handle: IO[bytes]) -> Path:
+    def finish(self, handle: IO[bytes], *, received: int) -> Path:
         """Flush, check the length, and move the temporary file into place.
 
+        Args:
+            handle: The temporary file.
+            received: The bytes that came over the wire, which Content-Length counts when the
+                host encoded the image (it is saved decoded, and checked as sent).
+
         Raises:
-            DownloadError: fewer or more bytes than Content-Length, or the target appeared.
+            DownloadError: fewer or more bytes than Content-Length.
+            OutputError: the target appeared, or the disk refused (full, no permission).
         """
-        # No fsync: the rename already makes the file appear whole or not at all; forcing it to
-        # disk would halve the throughput for a durability no caller asked for.
-        handle.flush()
-        handle.close()
-        if self._expected_size is not None and self.written != self._expected_size:
-            raise DownloadError(
-                f"image cut short: got {self.written} of {self._expected_size} bytes; try again"
-            )
         if self.path is None or self._temp_path is None:
             raise RuntimeError("finish() called before open()")
-        if self._overwrite:
-            os.replace(self._temp_path, self.path)
-        else:
-            try:  # a hard link fails if the target appeared meanwhile: no silent overwrite
-                os.link(self._temp_path, self.path)
-            except FileExistsError:
-                raise OutputError(
-                    f"{self.path} exists; pass overwrite=True to replace it", path=self.path
-                ) from None
-            finally:
-                self._temp_path.unlink(missing_ok=True)
+        # No fsync: the rename already makes the file appear whole or not at all; forcing it to
+        # disk would halve the throughput for a durability no caller asked for.
+        with _disk(self.path):
+            handle.flush()
+            handle.close()
+        if not self._encoded:
+            received = self.written
+        if self._expected_size is not None and received != self._expected_size:
+            raise DownloadError(
+                f"image cut short: got {received} of {self._expected_size} bytes; try again"
+            )
+        with _disk(self.path):
+            if self._overwrite:
+                os.replace(self._temp_path, self.path)
+            else:
+                try:  # a hard link fails if the target appeared meanwhile: no silent overwrite
+                    os.link(self._temp_path, self.path)
+                except FileExistsError:
+                    raise OutputError(
+                        f"{self.path} exists; pass overwrite=True to replace it", path=self.path
+                    ) from None
+                finally:
+                    self._temp_path.unlink(missing_ok=True)
         self._temp_path = None
         return self.path
 
@@ -189,9 +204,28 @@ class ImageTarget:
             self._temp_path = None
 
     def write(self, handle: IO[bytes], chunk: bytes) -> None:
-        """Write one chunk and count it."""
-        handle.write(chunk)
+        """Write one chunk and count it.
+
+        Raises:
+            OutputError: the disk refused (full, a file size limit, an I/O error).
+        """
+        with _disk(self.path):
+            handle.write(chunk)
         self.written += len(chunk)
+
+
+@contextlib.contextmanager
+def _disk(path: Path | None) -> Iterator[None]:
+    """An `OSError` of the file system as an `OutputError` naming the file."""
+    try:
+        yield
+    except OSError as error:
+        where = "the image" if path is None else str(path)
+        raise OutputError(
+            f"cannot write {where} ({error.strerror or error}): free some space or choose "
+            "another folder, then download again",
+            path=path or "",
+        ) from error
 
 
 def _file_stem(task_id: str, index: int) -> str:

@@ -176,14 +176,14 @@ class WaitState:
         """Record a poll's answer; True when the task COMPLETED.
 
         Raises:
-            TaskFailedError: the task FAILED.
+            TaskFailedError: the task ended without images (FAILED, CANCELLED, ERROR).
         """
         now = self._clock.monotonic()
         if task.status != self._last_status:
             self._last_status = task.status
             if self._on_update is not None:
                 self._on_update(task)
-        if task.status == TaskStatus.FAILED:
+        if task.has_ended_without_images:
             raise TaskFailedError(task)
         if not task.is_completed:
             self._last_unfinished_poll = now

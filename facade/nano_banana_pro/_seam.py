@@ -13,7 +13,9 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import ssl
+import time
 from collections.abc import Callable, Generator, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -36,6 +38,7 @@ __all__ = [
     "log_response",
     "point_at_api",
     "request_deadline",
+    "seconds_left",
     "ssl_context",
     "task_from",
     "tasks_from",
@@ -70,25 +73,41 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-#: While a wait polls: the seconds left before its deadline (see `request_deadline`).
-_time_left: ContextVar[Callable[[], float] | None] = ContextVar("time_left", default=None)
+#: The wall-clock instant (`time.monotonic`) by which the current request must be done, if any.
+_deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
 
 
 @contextlib.contextmanager
-def request_deadline(time_left: Callable[[], float]) -> Iterator[None]:
-    """Inside the block, no request waits longer than `time_left()` seconds for any phase."""
-    token = _time_left.set(time_left)
+def request_deadline(seconds: float) -> Iterator[None]:
+    """Inside the block, requests end within `seconds` of now, in wall-clock time.
+
+    Nested blocks keep the earliest deadline. The client's own connections enforce it on every
+    socket operation (`_async/network.py`), so a server trickling its answer a byte at a time
+    cannot stretch it; every transport has each phase's timeout cut to what is left.
+    """
+    if math.isinf(seconds):  # no deadline at all
+        yield
+        return
+    deadline = time.monotonic() + max(seconds, 0.0)
+    current = _deadline.get()
+    token = _deadline.set(deadline if current is None else min(current, deadline))
     try:
         yield
     finally:
-        _time_left.reset(token)
+        _deadline.reset(token)
+
+
+def seconds_left() -> float | None:
+    """Seconds until the current request's deadline (0 or less once passed), or None."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def _clamp_to_deadline(request: httpx.Request) -> None:
-    time_left = _time_left.get()
-    if time_left is None:
+    left = seconds_left()
+    if left is None:
         return
-    left = max(time_left(), 0.001)
+    left = max(left, 0.001)
     timeouts = request.extensions.get("timeout", {})
     request.extensions["timeout"] = {
         phase: left if seconds is None else min(seconds, left)
@@ -131,28 +150,32 @@ def generated_client(base_url: str) -> AuthenticatedClient:
     )
 
 
-def task_from(response: Response[Any]) -> Task:
-    """The task in a create or get answer.
+def task_from(response: Response[Any], *, asked: str | None = None) -> Task:
+    """The task in a create or get answer, its fields exactly as the service sent them.
+
+    The generated model checks the shape; the task is read from the raw JSON, so that its id is
+    kept as sent (the model's UUID field would lower-case it).
 
     Raises:
-        APIResponseValidationError: the answer holds no task.
+        APIResponseValidationError: the answer holds no task, or another task than `asked`.
     """
-    parsed = response.parsed
-    if not isinstance(parsed, TaskDetailResponse):
+    if not isinstance(response.parsed, TaskDetailResponse):
         raise _unexpected(response, "no task in the answer")
-    return Task.from_payload(parsed.data.to_dict())
+    task = Task.from_payload(json.loads(response.content)["data"])
+    if asked is not None and task.task_id.casefold() != asked.casefold():
+        raise _unexpected(response, f"the answer is about task {task.task_id}, not {asked}")
+    return task
 
 
 def tasks_from(response: Response[Any]) -> list[Task]:
-    """The tasks in a list answer.
+    """The tasks in a list answer, their fields exactly as the service sent them.
 
     Raises:
         APIResponseValidationError: the answer holds no task list.
     """
-    parsed = response.parsed
-    if not isinstance(parsed, TaskListResponse):
+    if not isinstance(response.parsed, TaskListResponse):
         raise _unexpected(response, "no task list in the answer")
-    return [Task.from_payload(item.to_dict()) for item in parsed.data]
+    return [Task.from_payload(item) for item in json.loads(response.content)["data"]]
 
 
 def _unexpected(response: Response[Any], problem: str) -> APIResponseValidationError:
@@ -164,8 +187,14 @@ def _unexpected(response: Response[Any], problem: str) -> APIResponseValidationE
 
 
 def _invalid_shape(error: Exception) -> APIResponseValidationError:
-    not_json = isinstance(error, json.JSONDecodeError)
-    problem = "is not JSON" if not_json else "does not match the spec"
+    if isinstance(error, RecursionError):
+        problem = "is JSON nested too deeply to read"
+    elif isinstance(error, httpx.DecodingError):
+        problem = "cannot be decoded as its Content-Encoding says"
+    elif isinstance(error, json.JSONDecodeError):
+        problem = "is not JSON"
+    else:
+        problem = "does not match the spec"
     return APIResponseValidationError(
         f"the answer {problem} ({type(error).__name__}: {error})",
         status_code=200,
@@ -173,8 +202,14 @@ def _invalid_shape(error: Exception) -> APIResponseValidationError:
     )
 
 
-#: What the generated models raise on a body of the wrong shape.
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+#: What reading a body of the wrong shape raises: the generated models, `json`, httpx's decoders.
+_SHAPE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+)
 
 
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
@@ -201,8 +236,12 @@ def point_at_api(
 
 
 @contextlib.contextmanager
-def translated_failures() -> Iterator[None]:
-    """Turn transport errors and malformed bodies into this package's errors."""
+def translated_failures(*, downloading: bool = False) -> Iterator[None]:
+    """Turn transport errors and malformed bodies into this package's errors.
+
+    Raises:
+        NanoBananaProError: the translated failure (`DownloadError` for an image's body).
+    """
     try:
         yield
     except NanoBananaProError:
@@ -213,6 +252,13 @@ def translated_failures() -> Iterator[None]:
         raise DownloadError(
             f"the image host redirected too many times ({error}); get() the task again for "
             "fresh image URLs"
+        ) from error
+    except httpx.DecodingError as error:
+        if not downloading:
+            raise _invalid_shape(error) from error
+        raise DownloadError(
+            f"the image's body cannot be decoded as its Content-Encoding says ({error}); try "
+            "again, or get() the task for fresh image URLs"
         ) from error
     except _SHAPE_ERRORS as error:
         raise _invalid_shape(error) from error

@@ -7,6 +7,7 @@ The rewrite maps each async name here to its blocking twin (`amap_bounded` -> `m
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -48,8 +49,23 @@ def map_bounded(
     An exception stops the lot: items not started never start, those running finish, then it
     propagates.
     """
+    stopped = threading.Event()
+
+    def run(item: _Item) -> _Result:
+        if stopped.is_set():  # a worker may pick an item up before the pool is shut down
+            raise _StoppedError
+        try:
+            return function(item)
+        except BaseException:
+            stopped.set()
+            raise
+
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nano-banana-pro")
     try:
-        return list(pool.map(function, items))
+        return list(pool.map(run, items))
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+class _StoppedError(Exception):
+    """An item not started because another one stopped the lot (never seen by callers)."""

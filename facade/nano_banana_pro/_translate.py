@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from ._config import API_KEY_HEADER
+from ._redaction import redact, redact_json
 from .errors import (
     APIConnectionError,
     APIError,
@@ -42,9 +44,18 @@ _BODY_EXCERPT = 500
 _MESSAGE_LIMIT = 300
 
 
-def error_from_response(response: httpx.Response) -> APIError:
-    """The error for a response that is not a success, or not JSON. Its body must be read."""
-    body, message = _describe_body(response)
+def error_from_response(response: httpx.Response, *, body_unreadable: bool = False) -> APIError:
+    """The error for a response that is not a success, or not JSON. Its body must be read.
+
+    The API key is masked in what the error keeps of the body, should the server echo it.
+    """
+    secrets = _secrets_of(response.request)
+    if body_unreadable:
+        encoding = response.headers.get("content-encoding", "its encoding")
+        body, message = None, f"{response.reason_phrase or 'error'} (a body not in {encoding})"
+    else:
+        body, message = _describe_body(response)
+    body, message = redact_json(body, secrets), redact(message, secrets)
     status = response.status_code
     error: APIError
     if 200 <= status < 300:
@@ -78,7 +89,7 @@ def _describe_body(response: httpx.Response) -> tuple[Any, str]:
     text = response.text
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         excerpt = " ".join(text[:_BODY_EXCERPT].split())
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         return excerpt, f"{response.reason_phrase or 'error'} ({kind} body: {excerpt[:120]!r})"
@@ -126,6 +137,8 @@ def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
     """
     never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    with contextlib.suppress(RuntimeError):  # httpx raises it when no request is attached
+        detail = redact(detail, _secrets_of(error.request))
     failure: APIConnectionError
     if isinstance(error, httpx.TimeoutException):
         failure = APITimeoutError(
@@ -140,6 +153,12 @@ def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
     with contextlib.suppress(RuntimeError):  # httpx raises it when no request is attached
         failure.request = sent_request(error.request)
     return failure
+
+
+def _secrets_of(request: httpx.Request) -> list[str]:
+    """The API key a request carried, if any: what no error about it may show."""
+    key = request.headers.get(API_KEY_HEADER)
+    return [] if key is None else [key]
 
 
 def sent_request(request: httpx.Request) -> SentRequest:

@@ -175,18 +175,19 @@ class APIResponseValidationError(APIError):
 
 
 class TaskFailedError(NanoBananaProError):
-    """The task ended FAILED. The service gives no reason.
+    """The task ended without images: FAILED (or CANCELLED, ERROR). The service gives no reason.
 
     Attributes:
-        task: The failed task, with its raw payload (which may hold fields the spec lacks).
+        task: The task as it ended (`.status` says how), with its raw payload (which may hold
+            fields the spec lacks).
     """
 
     def __init__(self, task: Task) -> None:
         self.task = task
         self.task_id = task.task_id
         super().__init__(
-            f"task {task.task_id} FAILED; the service gives no reason. Check the prompt and "
-            "reference images, then create a new task."
+            f"task {task.task_id} {task.status}; the service gives no reason. Check the prompt "
+            "and reference images, then create a new task."
         )
 
 

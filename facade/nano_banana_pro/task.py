@@ -10,11 +10,14 @@ import attrs
 
 from nano_banana_pro_api.models import TaskStatus
 
-__all__ = ["TERMINAL_STATUSES", "Task", "TaskStatus"]
+__all__ = ["ENDED_WITHOUT_IMAGES", "TERMINAL_STATUSES", "Task", "TaskStatus"]
 
 logger = logging.getLogger("nano_banana_pro")
 
-TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})
+#: Statuses after which a task has no images and never will: FAILED (the spec), and CANCELLED and
+#: ERROR, which sibling endpoints of this API and the official MCP server report as final.
+ENDED_WITHOUT_IMAGES = frozenset({"FAILED", "CANCELLED", "ERROR"})
+TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, *ENDED_WITHOUT_IMAGES})
 _warned_statuses: set[str] = set()
 
 
@@ -50,8 +53,11 @@ class Task:
         generated = payload.get("generated") or []
         if not isinstance(generated, list) or not all(isinstance(url, str) for url in generated):
             raise TypeError(f"generated must be a list of URLs, got {generated!r}")
+        task_id = payload["task_id"]
+        if not isinstance(task_id, str) or not task_id:
+            raise TypeError(f"task_id must be a non-empty string, got {task_id!r}")
         task = cls(
-            task_id=str(payload["task_id"]),
+            task_id=task_id,
             status=TaskStatus(status),
             generated=tuple(generated),
             raw=dict(payload),
@@ -62,13 +68,18 @@ class Task:
 
     @property
     def is_known_status(self) -> bool:
-        """False when the service sent a status this version of the client does not list."""
-        return self.status in TaskStatus.__members__.values()
+        """False when the service sent a status this version of the client does not know."""
+        return self.status in TaskStatus.__members__.values() or self.status in TERMINAL_STATUSES
 
     @property
     def is_terminal(self) -> bool:
-        """True when the task will not change again (COMPLETED or FAILED)."""
+        """True when the task will not change again (COMPLETED, FAILED, CANCELLED, ERROR)."""
         return self.status in TERMINAL_STATUSES
+
+    @property
+    def has_ended_without_images(self) -> bool:
+        """True when the task ended and never will have images (FAILED, CANCELLED, ERROR)."""
+        return self.status in ENDED_WITHOUT_IMAGES
 
     @property
     def is_completed(self) -> bool:

@@ -21,13 +21,13 @@ from .._seam import (
     generated_client,
     log_response,
     point_at_api,
-    ssl_context,
     task_from,
     tasks_from,
     translated_failures,
 )
 from .._translate import error_from_response
 from ..task import Task
+from .network import AsyncDeadlineTransport
 
 __all__ = ["AsyncServiceApi", "download_client"]
 
@@ -39,7 +39,10 @@ async def _request_hook(request: httpx.Request) -> None:
 async def _response_hook(response: httpx.Response) -> None:
     """Raise this package's error for an error status, before the generated code parses it."""
     if not response.is_success:
-        await response.aread()
+        try:
+            await response.aread()
+        except httpx.DecodingError:
+            raise error_from_response(response, body_unreadable=True) from None
         raise error_from_response(response)
     log_response(response)
 
@@ -58,7 +61,7 @@ class AsyncServiceApi:
     ) -> None:
         self._owns_http_client = http_client is None
         self.http_client = point_at_api(
-            http_client or httpx.AsyncClient(transport=transport, verify=ssl_context()),
+            http_client or httpx.AsyncClient(transport=transport or AsyncDeadlineTransport()),
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -83,7 +86,8 @@ class AsyncServiceApi:
             NanoBananaProError: the translated failure.
         """
         with translated_failures():
-            return task_from(await get_operation.asyncio_detailed(task_id, client=self._client))
+            response = await get_operation.asyncio_detailed(task_id, client=self._client)
+            return task_from(response, asked=task_id)
 
     async def list(self) -> list[Task]:
         """GET the task list.
@@ -106,8 +110,8 @@ def download_client(
     """A client for image downloads: no API key at all, redirects followed."""
     return httpx.AsyncClient(
         timeout=timeout,
-        transport=transport,
-        verify=ssl_context(),
+        transport=transport or AsyncDeadlineTransport(),
         follow_redirects=True,
-        headers={"User-Agent": user_agent()},
+        # The image as stored: its length is checked against Content-Length on the wire.
+        headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
     )

@@ -18,7 +18,12 @@ from nano_banana_pro_api.models import CreateImageRequest
 
 from .._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
 from .._batch import BatchResult, CreateIntent, prepare_batch
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
+from .._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_WAIT_TIMEOUT,
+    DOWNLOAD_DEADLINE,
+)
 from .._download import (
     CHUNK_SIZE,
     ImageTarget,
@@ -196,7 +201,8 @@ class NanoBananaPro:
             if pause > 0:
                 self._core.clock.sleep(pause)
             try:
-                return operation()
+                with request_deadline(self._core.attempt_seconds):
+                    return operation()
             except RateLimitError as error:
                 self._core.cool_down(error)  # every call of this client waits, not this one
                 raise
@@ -244,7 +250,7 @@ class NanoBananaPro:
         while True:
             if current is None:
                 try:
-                    with request_deadline(state.time_left):
+                    with request_deadline(state.time_left()):
                         # Polls are safe to repeat: a wait rides out 429s, 5xx and broken
                         # connections until its own deadline, however many retries it takes.
                         current = self._get(
@@ -392,7 +398,11 @@ class NanoBananaPro:
             ]
 
     def _download_one(self, url: str, target: ImageTarget) -> Path:
-        with cleanup_on_failure(target) as slot, translated_failures():
+        with (
+            cleanup_on_failure(target) as slot,
+            translated_failures(downloading=True),
+            request_deadline(DOWNLOAD_DEADLINE),
+        ):
             with self._downloads.stream("GET", url) as response:
                 if not response.is_success:
                     response.read()
@@ -402,7 +412,7 @@ class NanoBananaPro:
                 # short, and the runtime dependencies hold no async file library.
                 for chunk in response.iter_bytes(CHUNK_SIZE):
                     target.write(handle, chunk)
-                return target.finish(handle)
+                return target.finish(handle, received=response.num_bytes_downloaded)
 
     def close(self) -> None:
         """Close the HTTP connections (not an `http_client` you passed in)."""

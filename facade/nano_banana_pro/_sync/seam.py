@@ -23,13 +23,13 @@ from .._seam import (
     generated_client,
     log_response,
     point_at_api,
-    ssl_context,
     task_from,
     tasks_from,
     translated_failures,
 )
 from .._translate import error_from_response
 from ..task import Task
+from .network import DeadlineTransport
 
 __all__ = ["ServiceApi", "download_client"]
 
@@ -41,7 +41,10 @@ def _request_hook(request: httpx.Request) -> None:
 def _response_hook(response: httpx.Response) -> None:
     """Raise this package's error for an error status, before the generated code parses it."""
     if not response.is_success:
-        response.read()
+        try:
+            response.read()
+        except httpx.DecodingError:
+            raise error_from_response(response, body_unreadable=True) from None
         raise error_from_response(response)
     log_response(response)
 
@@ -60,7 +63,7 @@ class ServiceApi:
     ) -> None:
         self._owns_http_client = http_client is None
         self.http_client = point_at_api(
-            http_client or httpx.Client(transport=transport, verify=ssl_context()),
+            http_client or httpx.Client(transport=transport or DeadlineTransport()),
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -85,7 +88,8 @@ class ServiceApi:
             NanoBananaProError: the translated failure.
         """
         with translated_failures():
-            return task_from(get_operation.sync_detailed(task_id, client=self._client))
+            response = get_operation.sync_detailed(task_id, client=self._client)
+            return task_from(response, asked=task_id)
 
     def list(self) -> list[Task]:
         """GET the task list.
@@ -108,8 +112,8 @@ def download_client(
     """A client for image downloads: no API key at all, redirects followed."""
     return httpx.Client(
         timeout=timeout,
-        transport=transport,
-        verify=ssl_context(),
+        transport=transport or DeadlineTransport(),
         follow_redirects=True,
-        headers={"User-Agent": user_agent()},
+        # The image as stored: its length is checked against Content-Length on the wire.
+        headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
     )

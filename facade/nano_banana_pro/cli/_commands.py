@@ -21,7 +21,7 @@ from ..errors import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from ..task import Task, TaskStatus
+from ..task import Task
 from ._failures import PROG, CliError, ExitCode, exit_code_for
 from ._options import create_options
 from ._output import print_files, print_json, print_tasks, task_json
@@ -94,7 +94,7 @@ def download(args: argparse.Namespace) -> int:
     """
     with _client(args) as client:
         task = client.get(args.task_id)
-        if task.status == TaskStatus.FAILED:
+        if task.has_ended_without_images:
             raise TaskFailedError(task)
         if not task.is_completed:
             raise CliError(
