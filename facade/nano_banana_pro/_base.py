@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from collections.abc import Callable
 
 import httpx
@@ -129,6 +130,30 @@ def check_wait_timeout(timeout: float) -> float:
         InvalidRequestError: it is not a positive, finite number.
     """
     return check_seconds(timeout, field="timeout")
+
+
+def per_call_wait_timeout(wait_timeout: float | None, timeout: float | None) -> float | None:
+    """A call's wait deadline, checked: `wait_timeout=`, or its deprecated name `timeout=`.
+
+    `timeout=` names the HTTP timeout on the constructor; on `wait()`/`generate()` it meant the
+    wait's deadline. It keeps working for one release, with a `DeprecationWarning`.
+
+    Raises:
+        InvalidRequestError: both were given, or the value is not a positive, finite number.
+    """
+    if timeout is not None:
+        if wait_timeout is not None:
+            raise InvalidRequestError(
+                "timeout", "give wait_timeout= only (timeout= is its old name)"
+            )
+        warnings.warn(
+            "timeout= of wait()/generate()/generate_many() is now wait_timeout=; timeout= "
+            "goes in the next release",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        wait_timeout = timeout
+    return None if wait_timeout is None else check_wait_timeout(wait_timeout)
 
 
 def task_id_of(task: Task | str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["amap_bounded", "map_bounded"]
+__all__ = ["amap_bounded", "arunning_loop", "map_bounded", "running_loop"]
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -69,3 +69,15 @@ def map_bounded(
 
 class _StoppedError(Exception):
     """An item not started because another one stopped the lot (never seen by callers)."""
+
+
+def arunning_loop() -> object:
+    """The event loop running now (what async connections belong to)."""
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+def running_loop() -> object:
+    """None: blocking connections belong to no event loop."""
+    return None

@@ -124,7 +124,7 @@ def test_a_failed_or_timed_out_item_keeps_its_task_id(
     (failed,) = results
     assert isinstance(failed.error, TaskFailedError)
     assert failed.task_id in fake.tasks
-    slow = batch_client().generate_many(["A slow raccoon"], timeout=2.0)
+    slow = batch_client().generate_many(["A slow raccoon"], wait_timeout=2.0)
     assert isinstance(slow[0].error, WaitTimeoutError)
     assert slow[0].task_id in fake.tasks
 

@@ -207,7 +207,7 @@ def test_a_wait_rides_out_429s_past_max_retries_until_its_deadline(
     task = client.create("A red fox")
     fake.fail_next(429, on="get", count=6, retry_after=1)
 
-    done = client.wait(task, timeout=60)
+    done = client.wait(task, wait_timeout=60)
 
     assert done.is_completed
     assert fake.count(method="GET") >= 7

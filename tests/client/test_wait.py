@@ -9,6 +9,7 @@ import pytest
 
 from nano_banana_pro import (
     APITimeoutError,
+    InvalidRequestError,
     NanoBananaProError,
     NotFoundError,
     PollSchedule,
@@ -64,7 +65,7 @@ def test_a_per_call_timeout_overrides_the_client_default(
 ) -> None:
     server.on("GET", IN_PROGRESS)
     with pytest.raises(WaitTimeoutError):
-        client.wait(TASK_ID, timeout=5.0)
+        client.wait(TASK_ID, wait_timeout=5.0)
     assert clock.monotonic() == pytest.approx(5.0)
 
 
@@ -74,7 +75,7 @@ def test_retries_cannot_extend_the_deadline(
     limited = json_response(429, {"message": "slow down"}, {"Retry-After": "50"})
     server.on("GET", IN_PROGRESS, limited)
     with pytest.raises(NanoBananaProError) as caught:
-        make_client(max_retries=5).wait(TASK_ID, timeout=20.0)
+        make_client(max_retries=5).wait(TASK_ID, wait_timeout=20.0)
     assert clock.monotonic() <= 20.0
     assert caught.value.task_id == TASK_ID
 
@@ -85,7 +86,7 @@ def test_polling_starts_quickly_and_backs_off_to_a_cap(
     server.on("GET", IN_PROGRESS)
     schedule = PollSchedule(initial_interval=1.0, factor=2.0, max_interval=5.0)
     with pytest.raises(WaitTimeoutError):
-        make_client(poll_schedule=schedule).wait(TASK_ID, timeout=20.0)
+        make_client(poll_schedule=schedule).wait(TASK_ID, wait_timeout=20.0)
     assert clock.slept[:5] == [1.0, 2.0, 4.0, 5.0, 5.0]
     assert max(clock.slept) == 5.0
 
@@ -144,7 +145,7 @@ def test_every_error_after_creation_carries_the_task_id(
     server.on("POST", json_response(200, task_body("CREATED")))
     server.on("GET", failure)
     with pytest.raises(error_class) as caught:
-        make_client(max_retries=1).generate("A suited raccoon", timeout=60.0)
+        make_client(max_retries=1).generate("A suited raccoon", wait_timeout=60.0)
     assert caught.value.task_id == TASK_ID
     if cause_class is not None:
         assert isinstance(caught.value.__cause__, cause_class)
@@ -156,14 +157,14 @@ def test_generate_times_out_with_the_task_id(make_client: Any, server: ScriptedS
     server.on("POST", json_response(200, task_body("CREATED")))
     server.on("GET", IN_PROGRESS)
     with pytest.raises(WaitTimeoutError) as caught:
-        make_client().generate("A suited raccoon", timeout=12.0)
+        make_client().generate("A suited raccoon", wait_timeout=12.0)
     assert caught.value.task_id == TASK_ID
 
 
 def test_a_wait_cut_short_can_be_resumed_by_id(client: Any, server: ScriptedServer) -> None:
     server.on("GET", IN_PROGRESS)
     with pytest.raises(WaitTimeoutError) as caught:
-        client.wait(TASK_ID, timeout=3.0)
+        client.wait(TASK_ID, wait_timeout=3.0)
     server.on("GET", COMPLETED)
     assert client.wait(caught.value.task_id).is_completed
 
@@ -171,4 +172,14 @@ def test_a_wait_cut_short_can_be_resumed_by_id(client: Any, server: ScriptedServ
 @pytest.mark.parametrize("timeout", [0, -1.0])
 def test_a_non_positive_wait_timeout_is_refused(client: Any, timeout: float) -> None:
     with pytest.raises(ValueError, match="timeout"):
-        client.wait(TASK_ID, timeout=timeout)
+        client.wait(TASK_ID, wait_timeout=timeout)
+
+
+def test_timeout_is_the_old_name_of_wait_timeout_and_warns(
+    client: Any, server: ScriptedServer
+) -> None:
+    server.on("GET", IN_PROGRESS)
+    with pytest.warns(DeprecationWarning, match="wait_timeout="), pytest.raises(WaitTimeoutError):
+        client.wait(TASK_ID, timeout=3.0)
+    with pytest.raises(InvalidRequestError, match="wait_timeout= only"):
+        client.wait(TASK_ID, timeout=3.0, wait_timeout=3.0)

@@ -59,7 +59,7 @@ with NanoBananaPro(max_retries=0) as client:
     print(repr(client), client)
     task = client.create("{prompt}")
     print(client.get(task), client.list())
-    print(client.download(client.wait(task, timeout=30), out_dir))
+    print(client.download(client.wait(task, wait_timeout=30), out_dir))
     unreachable = NanoBananaPro(max_retries=0, base_url=f"http://127.0.0.1:{{closed_port}}")
     for call in (lambda: client.get("{unknown}"), lambda: unreachable.list()):
         try:

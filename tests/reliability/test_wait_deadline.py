@@ -34,7 +34,7 @@ def test_a_wait_past_its_deadline_raises_on_time_and_the_task_can_be_resumed(
     start = fake.clock.monotonic()
 
     with pytest.raises(WaitTimeoutError) as caught:
-        client.wait(task, timeout=30)
+        client.wait(task, wait_timeout=30)
 
     assert fake.clock.monotonic() - start == pytest.approx(30, abs=EPSILON)
     error = caught.value
@@ -43,7 +43,7 @@ def test_a_wait_past_its_deadline_raises_on_time_and_the_task_can_be_resumed(
     assert error.elapsed == pytest.approx(30, abs=EPSILON)
     assert error.last_status == "IN_PROGRESS"
     assert task.task_id in str(error)
-    resumed = client.wait(task.task_id, timeout=2000)
+    resumed = client.wait(task.task_id, wait_timeout=2000)
     assert resumed.is_completed
     assert resumed.task_id == task.task_id
     assert fake.count(operation="create") == 1
@@ -54,12 +54,12 @@ def test_generate_past_its_deadline_says_which_task_to_resume(make_client: Any) 
     client = make_client(fake=fake, clock=fake.clock)
 
     with pytest.raises(WaitTimeoutError) as caught:
-        client.generate(PROMPT, timeout=45)
+        client.generate(PROMPT, wait_timeout=45)
 
     (task_id,) = fake.tasks
     assert caught.value.task_id == task_id
     assert fake.clock.monotonic() == pytest.approx(45, abs=EPSILON)
-    assert client.wait(caught.value.task_id, timeout=2000).is_completed
+    assert client.wait(caught.value.task_id, wait_timeout=2000).is_completed
     assert fake.count(operation="create") == 1
 
 
@@ -81,7 +81,7 @@ def test_a_wait_returns_or_times_out_exactly_at_its_deadline(
         start = fake.clock.monotonic()
         outcome: Any
         try:
-            outcome = client.wait(task, timeout=timeout)
+            outcome = client.wait(task, wait_timeout=timeout)
         except WaitTimeoutError as error:
             outcome = error
         elapsed = fake.clock.monotonic() - start
@@ -104,7 +104,7 @@ def test_a_poll_that_hangs_does_not_outlive_the_deadline(make_client: Any) -> No
     start = fake.clock.monotonic()
 
     with pytest.raises(NanoBananaProError) as caught:
-        client.wait(task, timeout=10)
+        client.wait(task, wait_timeout=10)
 
     overrun = fake.clock.monotonic() - start - 10
     assert overrun <= EPSILON, f"the wait ended {overrun:.1f}s after its deadline"
@@ -121,9 +121,9 @@ def test_poll_errors_never_extend_the_deadline(make_client: Any, retry_after: in
     start = fake.clock.monotonic()
 
     with pytest.raises(NanoBananaProError) as caught:
-        client.wait(task, timeout=20)
+        client.wait(task, wait_timeout=20)
 
     assert fake.clock.monotonic() - start <= 20 + EPSILON
     assert caught.value.task_id == task.task_id
     fake.advance(1000)
-    assert client.wait(task.task_id, timeout=600).is_completed
+    assert client.wait(task.task_id, wait_timeout=600).is_completed

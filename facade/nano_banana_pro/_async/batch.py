@@ -75,7 +75,7 @@ class AsyncBatchRun:
         try:
             target = plan if plan is not None else await self._create(item)
             task = target if isinstance(target, Task) else None
-            task = await self.client.wait(target, timeout=self.timeout, on_update=seen)
+            task = await self.client.wait(target, wait_timeout=self.timeout, on_update=seen)
             files = (
                 ()
                 if self.folder is None

@@ -14,7 +14,7 @@ import httpx
 
 from nano_banana_pro_api.models import CreateImageRequest
 
-from .._base import ClientCore, check_concurrency, check_wait_timeout, task_id_of
+from .._base import ClientCore, check_concurrency, per_call_wait_timeout, task_id_of
 from .._batch import BatchResult, CreateIntent, prepare_batch
 from .._config import (
     DEFAULT_MAX_RETRIES,
@@ -41,7 +41,7 @@ from ..request import build_create_request
 from ..task import Task
 from .batch import AsyncBatchRun
 from .retry import call_with_retries
-from .seam import AsyncServiceApi, download_client
+from .seam import AsyncImageHost, AsyncServiceApi
 
 __all__ = ["AsyncNanoBananaPro"]
 
@@ -102,7 +102,7 @@ class AsyncNanoBananaPro:
             transport=transport,
             http_client=http_client,
         )
-        self._downloads = download_client(timeout=self._core.timeout, transport=transport)
+        self._images = AsyncImageHost(timeout=self._core.timeout, transport=transport)
 
     async def create(
         self,
@@ -228,24 +228,27 @@ class AsyncNanoBananaPro:
         self,
         task: Task | str,
         *,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         on_update: Callable[[Task], object] | None = None,
+        timeout: float | None = None,
     ) -> Task:
         """Poll until the task COMPLETED, and return it.
 
         Args:
             task: A `Task` (its state counts as the first poll) or a task id (to resume a
                 wait cut short).
-            timeout: Overall deadline in seconds (default: the client's `wait_timeout`);
+            wait_timeout: Overall deadline in seconds (default: the client's `wait_timeout`);
                 retries never extend it.
             on_update: Called with the task on every status change.
+            timeout: Deprecated name of `wait_timeout` (a `DeprecationWarning`).
 
         Raises:
             TaskFailedError: the task FAILED (`.task` holds it).
             WaitTimeoutError: the deadline passed first; the task may still finish.
             NanoBananaProError: polling failed; `.task_id` says which task to resume.
         """
-        state = self._core.start_wait(task, timeout=timeout, on_update=on_update)
+        seconds = per_call_wait_timeout(wait_timeout, timeout)
+        state = self._core.start_wait(task, timeout=seconds, on_update=on_update)
         current = task if isinstance(task, Task) else None
         while True:
             if current is None:
@@ -271,13 +274,15 @@ class AsyncNanoBananaPro:
         prompt: str,
         *,
         extra_body: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         on_update: Callable[[Task], object] | None = None,
+        timeout: float | None = None,
         **options: Unpack[CreateOptions],
     ) -> Task:
         """Create a task and wait until it COMPLETED. `on_update` first sees the new task.
 
-        Takes the parameters of `create()` and the `timeout` and `on_update` of `wait()`.
+        Takes the parameters of `create()` and the `wait_timeout` and `on_update` of `wait()`
+        (`timeout` is the deprecated name of `wait_timeout`).
 
         Raises:
             InvalidRequestError: a parameter is refused; nothing was sent.
@@ -285,10 +290,9 @@ class AsyncNanoBananaPro:
             WaitTimeoutError: the deadline passed first (`.task_id` to resume).
             NanoBananaProError: creating or polling failed (after creation, `.task_id` is set).
         """
-        if timeout is not None:
-            check_wait_timeout(timeout)  # before the billed create
+        seconds = per_call_wait_timeout(wait_timeout, timeout)  # checked before the billed create
         task = await self.create(prompt, extra_body=extra_body, **options)
-        return await self.wait(task, timeout=timeout, on_update=on_update)
+        return await self.wait(task, wait_timeout=seconds, on_update=on_update)
 
     async def generate_many(
         self,
@@ -297,12 +301,13 @@ class AsyncNanoBananaPro:
         concurrency: int = 8,
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
-        timeout: float | None = None,
+        wait_timeout: float | None = None,
         ledger: str | os.PathLike[str] | TaskLedger | None = None,
         retry_failed: bool = False,
         recreate_ambiguous: bool = False,
         on_created: Callable[[int, Task], object] | None = None,
         on_result: Callable[[BatchResult], object] | None = None,
+        timeout: float | None = None,
     ) -> builtins.list[BatchResult]:
         """Generate many images, `concurrency` at a time, each created once.
 
@@ -315,8 +320,8 @@ class AsyncNanoBananaPro:
             download_to: Save each completed item's images into this folder (checked, and
                 created if missing, before anything is sent).
             overwrite: Replace existing files when downloading.
-            timeout: Deadline of each item's wait, and of the retries of its create (default:
-                the client's `wait_timeout`).
+            wait_timeout: Deadline of each item's wait, and of the retries of its create
+                (default: the client's `wait_timeout`).
             ledger: A `TaskLedger`, or the path of its file: the durable record of each item's
                 task, matched by content. Run the same items again with the same ledger and
                 nothing is created twice: completed items are skipped, created ones resumed.
@@ -327,6 +332,7 @@ class AsyncNanoBananaPro:
             on_created: Called with an item's index and its new task as soon as the task is
                 created, before the wait: the moment to record a billed task's id.
             on_result: Called with each item's result as it finishes (any order).
+            timeout: Deprecated name of `wait_timeout` (a `DeprecationWarning`).
 
         Returns:
             One result per item, in input order: a completed task (with its files) or the
@@ -347,7 +353,8 @@ class AsyncNanoBananaPro:
         """
         items = prepare_batch(requests)
         check_concurrency(concurrency)
-        wait_timeout = self._core.wait_timeout if timeout is None else check_wait_timeout(timeout)
+        seconds = per_call_wait_timeout(wait_timeout, timeout)
+        item_timeout = self._core.wait_timeout if seconds is None else seconds
         folder = None if download_to is None else target_folder(download_to)
         book = ledger if isinstance(ledger, TaskLedger) else TaskLedger(ledger or ":memory:")
         try:
@@ -358,7 +365,7 @@ class AsyncNanoBananaPro:
                     clock=self._core.clock,
                     folder=folder,
                     overwrite=overwrite,
-                    timeout=wait_timeout,
+                    timeout=item_timeout,
                     retry_failed=retry_failed,
                     recreate_ambiguous=recreate_ambiguous,
                     on_created=on_created,
@@ -403,7 +410,7 @@ class AsyncNanoBananaPro:
             translated_failures(downloading=True),
             request_deadline(DOWNLOAD_DEADLINE),
         ):
-            async with self._downloads.stream("GET", url) as response:
+            async with self._images.stream(url) as response:
                 if not response.is_success:
                     await response.aread()
                 handle = target.open(response, url=url)
@@ -417,7 +424,7 @@ class AsyncNanoBananaPro:
     async def aclose(self) -> None:
         """Close the HTTP connections (not an `http_client` you passed in)."""
         await self._api.aclose()
-        await self._downloads.aclose()
+        await self._images.aclose()
 
     async def __aenter__(self) -> Self:
         return self

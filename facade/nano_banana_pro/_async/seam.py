@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Generic, TypeVar
+
 import httpx
 
+from nano_banana_pro_api import AuthenticatedClient
 from nano_banana_pro_api.api.text_to_image import (
     create_image_from_text_nano_banana_pro as create_operation,
 )
@@ -25,11 +30,15 @@ from .._seam import (
     tasks_from,
     translated_failures,
 )
+from .._synchronization import arunning_loop
 from .._translate import error_from_response
+from ..errors import InvalidRequestError
 from ..task import Task
 from .network import AsyncDeadlineTransport
 
-__all__ = ["AsyncServiceApi", "download_client"]
+__all__ = ["AsyncImageHost", "AsyncLoopBinding", "AsyncServiceApi"]
+
+_Bound = TypeVar("_Bound")
 
 
 async def _request_hook(request: httpx.Request) -> None:
@@ -47,6 +56,44 @@ async def _response_hook(response: httpx.Response) -> None:
     log_response(response)
 
 
+class AsyncLoopBinding(Generic[_Bound]):
+    """An HTTP client for the event loop that runs now: made anew when another loop runs.
+
+    httpx's async connections belong to the loop that opened them, so a client reused across
+    `asyncio.run()` calls would fail with "Event loop is closed". One the package made is made
+    again for the new loop; one the caller passed in cannot be, and is refused with a typed error.
+    """
+
+    def __init__(self, make: Callable[[], _Bound], *, given: _Bound | None = None) -> None:
+        self._make = make
+        self._given = given
+        self.current = make() if given is None else given
+        self._loop: object = None
+
+    def get(self) -> _Bound:
+        """The client for the running loop.
+
+        Raises:
+            InvalidRequestError: the caller's own client, first used in another event loop.
+        """
+        loop = arunning_loop()
+        if loop is not self._loop:
+            if self._loop is not None:
+                if self._given is not None:
+                    raise InvalidRequestError(
+                        "http_client",
+                        "belongs to the event loop it was first used in, and this is another "
+                        "one: create the client (and its http_client) inside each asyncio.run()",
+                    )
+                self.current = self._make()  # the old one's loop has ended: it cannot close
+            self._loop = loop
+        return self.current
+
+    def closable(self) -> _Bound | None:
+        """The client, unless it belongs to another loop (then its connections died with it)."""
+        return self.current if self._loop in (None, arunning_loop()) else None
+
+
 class AsyncServiceApi:
     """The three operations, through the generated client."""
 
@@ -59,15 +106,23 @@ class AsyncServiceApi:
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._owns_http_client = http_client is None
-        self.http_client = point_at_api(
-            http_client or httpx.AsyncClient(transport=transport or AsyncDeadlineTransport()),
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            hooks={"request": [_request_hook], "response": [_response_hook]},
+        def point(client: httpx.AsyncClient) -> AuthenticatedClient:
+            pointed = point_at_api(
+                client,
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                hooks={"request": [_request_hook], "response": [_response_hook]},
+            )
+            return generated_client(base_url).set_async_httpx_client(pointed)
+
+        def make() -> AuthenticatedClient:
+            return point(httpx.AsyncClient(transport=transport or AsyncDeadlineTransport()))
+
+        self._clients = AsyncLoopBinding(
+            make, given=None if http_client is None else point(http_client)
         )
-        self._client = generated_client(base_url).set_async_httpx_client(self.http_client)
+        self._owns_http_client = http_client is None
 
     async def create(self, body: CreateImageRequest) -> Task:
         """POST a create request.
@@ -76,7 +131,8 @@ class AsyncServiceApi:
             NanoBananaProError: the translated failure.
         """
         with translated_failures():
-            response = await create_operation.asyncio_detailed(client=self._client, body=body)
+            client = self._clients.get()
+            response = await create_operation.asyncio_detailed(client=client, body=body)
             return task_from(response)
 
     async def get(self, task_id: str) -> Task:
@@ -86,7 +142,7 @@ class AsyncServiceApi:
             NanoBananaProError: the translated failure.
         """
         with translated_failures():
-            response = await get_operation.asyncio_detailed(task_id, client=self._client)
+            response = await get_operation.asyncio_detailed(task_id, client=self._clients.get())
             return task_from(response, asked=task_id)
 
     async def list(self) -> list[Task]:
@@ -96,22 +152,38 @@ class AsyncServiceApi:
             NanoBananaProError: the translated failure.
         """
         with translated_failures():
-            return tasks_from(await list_operation.asyncio_detailed(client=self._client))
+            return tasks_from(await list_operation.asyncio_detailed(client=self._clients.get()))
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless the caller passed it in (then it is theirs)."""
-        if self._owns_http_client:
-            await self.http_client.aclose()
+        client = self._clients.closable()
+        if self._owns_http_client and client is not None:
+            await client.get_async_httpx_client().aclose()
 
 
-def download_client(
-    *, timeout: httpx.Timeout, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """A client for image downloads: no API key at all, redirects followed."""
-    return httpx.AsyncClient(
-        timeout=timeout,
-        transport=transport or AsyncDeadlineTransport(),
-        follow_redirects=True,
-        # The image as stored: its length is checked against Content-Length on the wire.
-        headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
-    )
+class AsyncImageHost:
+    """Image downloads: no API key at all, redirects followed, the image asked for as stored."""
+
+    def __init__(
+        self, *, timeout: httpx.Timeout, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        def make() -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                timeout=timeout,
+                transport=transport or AsyncDeadlineTransport(),
+                follow_redirects=True,
+                # The image as stored: its length is checked against Content-Length on the wire.
+                headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
+            )
+
+        self._clients = AsyncLoopBinding(make)
+
+    def stream(self, url: str) -> AbstractAsyncContextManager[httpx.Response]:
+        """GET the image, streamed."""
+        return self._clients.get().stream("GET", url)
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        client = self._clients.closable()
+        if client is not None:
+            await client.aclose()

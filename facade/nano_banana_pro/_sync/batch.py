@@ -77,7 +77,7 @@ class BatchRun:
         try:
             target = plan if plan is not None else self._create(item)
             task = target if isinstance(target, Task) else None
-            task = self.client.wait(target, timeout=self.timeout, on_update=seen)
+            task = self.client.wait(target, wait_timeout=self.timeout, on_update=seen)
             files = (
                 ()
                 if self.folder is None

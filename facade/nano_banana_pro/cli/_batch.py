@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
                     # Names carry the task id: only this task's own earlier download is in the way.
                     download_to=out,
                     overwrite=True,
-                    timeout=args.timeout,
+                    wait_timeout=args.timeout,
                     ledger=ledger,
                     retry_failed=args.retry_failed,
                     recreate_ambiguous=args.recreate_ambiguous,

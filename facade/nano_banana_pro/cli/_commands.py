@@ -142,7 +142,7 @@ def _client(
 
 def _wait(client: NanoBananaPro, task: Task | str, *, timeout: float | None) -> Task:
     with status_display(sys.stderr) as show:
-        return client.wait(task, timeout=timeout, on_update=show)
+        return client.wait(task, wait_timeout=timeout, on_update=show)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from ..errors import (
     LedgerError,
     NanoBananaProError,
     NotFoundError,
+    OutputError,
     PermissionDeniedError,
     TaskFailedError,
     WaitTimeoutError,
@@ -49,6 +50,7 @@ class ExitCode(IntEnum):
 _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.BAD_INPUT),
     (LedgerError, ExitCode.BAD_INPUT),
+    (OutputError, ExitCode.BAD_INPUT),
     (BadRequestError, ExitCode.BAD_INPUT),
     (NotFoundError, ExitCode.BAD_INPUT),
     (AuthenticationError, ExitCode.AUTH),
