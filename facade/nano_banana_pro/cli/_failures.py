@@ -15,6 +15,7 @@ from ..errors import (
     NanoBananaProError,
     NotFoundError,
     PermissionDeniedError,
+    SidecarError,
     TaskFailedError,
     WaitTimeoutError,
 )
@@ -49,6 +50,7 @@ class ExitCode(IntEnum):
 _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.BAD_INPUT),
     (LedgerError, ExitCode.BAD_INPUT),
+    (SidecarError, ExitCode.BAD_INPUT),
     (BadRequestError, ExitCode.BAD_INPUT),
     (NotFoundError, ExitCode.BAD_INPUT),
     (AuthenticationError, ExitCode.AUTH),
