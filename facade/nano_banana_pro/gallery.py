@@ -357,7 +357,7 @@ h1 { margin: 0 0 .25rem; font-size: 1.4rem; }
 .card.completed { border-top-color: var(--ok); }
 .card.failed, .card.invalid, .card.ambiguous { border-top-color: var(--bad); }
 .images { display: flex; flex-wrap: wrap; gap: .5rem; justify-content: center;
-  align-items: center; min-height: 6rem; }
+  align-items: center; min-height: 16rem; }
 .images img { display: block; width: auto; height: auto; max-width: 100%; max-height: 16rem;
   border-radius: 6px; }
 .no-image { color: var(--muted); font-style: italic; }

@@ -14,10 +14,10 @@ from nano_banana_pro.testing import FakeMagnific, Schedule
 
 #: Prompts a gallery must escape: markup, quotes of both kinds, an ampersand, an entity.
 HOSTILE_PROMPTS = (
-    'A raccoon <script>alert("x")</script> in a study',
-    "He said \"cheese\" & 'grinned' &amp; <b>bowed</b>",
-    'Sunset over the sea"><img src=x onerror=alert(1)>',
-    "A cat, plain",
+    'A suited raccoon smoking a pipe <script>alert("x")</script>',
+    "A lighthouse at dusk, \"golden hour\" & 'long exposure' &amp; <b>grain</b>",
+    'A tall window"><img src=x onerror=alert(1)> onto a rainy street',
+    "A red fox asleep in fresh snow, panorama",
 )
 #: One aspect ratio per prompt, all different: the browser test checks each one's box.
 RATIOS = ("16:9", "9:16", "1:1", "21:9")
@@ -34,7 +34,7 @@ def make_images() -> MakeImages:
         fake = FakeMagnific(
             api_key=API_KEY,
             schedule=Schedule(in_progress_after=0.0, complete_after=1.0),
-            image_scale=1 / 8,
+            image_scale=1 / 4,
         )
         paths = []
         with NanoBananaPro(api_key=API_KEY, transport=fake.transport(), clock=fake.clock) as client:

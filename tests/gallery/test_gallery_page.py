@@ -55,7 +55,7 @@ def test_a_card_per_sidecar_in_batch_order_with_each_prompt_intact(
         (img,) = card.images
         assert img["src"] == image.name  # relative to the page
         assert img["alt"] == card.prompt  # the quotes in the prompt did not end the attribute
-        width, height = image_size(ratio, "1K", scale=1 / 8)
+        width, height = image_size(ratio, "1K", scale=1 / 4)
         assert (img["width"], img["height"]) == (str(width), str(height))
         assert card.facts["aspect_ratio"] == ratio
         assert card.facts["resolution"] == "1K"
