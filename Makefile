@@ -20,7 +20,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 #: The gallery's browser test uses this Chromium (Debian's package), skipped when it is missing.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install generate check-generated lint-spec lint typecheck test demo
+.PHONY: help install generate check-generated lint-spec lint typecheck docs test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -74,13 +74,16 @@ lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, exa
 	node_modules/.bin/redocly lint --config redocly.yaml --format=stylish $(SPEC)
 
 lint: $(VENV)/.installed ## ruff on the facade and the tests
-	$(BIN)/ruff check facade tests scripts benchmarks
-	$(BIN)/ruff format --check facade tests scripts benchmarks
+	$(BIN)/ruff check facade tests scripts benchmarks docs
+	$(BIN)/ruff format --check facade tests scripts benchmarks docs
 
 typecheck: $(VENV)/.installed ## mypy --strict on both packages
 	$(BIN)/mypy
 
-test: install check-generated lint-spec lint typecheck ## Every check, then the test suite
+docs: $(VENV)/.installed ## Build the docs site into site/ (mkdocs --strict: a warning fails)
+	$(BIN)/mkdocs build --strict --quiet
+
+test: install check-generated lint-spec lint typecheck docs ## Every check, then the test suite
 	$(BIN)/pytest
 
 BASE ?= main

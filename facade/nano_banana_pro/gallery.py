@@ -50,8 +50,8 @@ __all__ = [
     "write_gallery",
 ]
 
+#: The gallery's file name inside its folder.
 GALLERY_FILE = "index.html"
-"""The gallery's file name inside its folder."""
 #: The states a card counts as, in the summary line, for each item state the ledger knows.
 _CATEGORY = {
     "completed": "completed",

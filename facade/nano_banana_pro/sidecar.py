@@ -51,20 +51,20 @@ __all__ = [
     "write_sidecar",
 ]
 
+#: The version of the document `write_sidecar` writes; `read_sidecar` reads this one only.
 SIDECAR_SCHEMA_VERSION = 1
-"""The version of the document `write_sidecar` writes; `read_sidecar` reads this one only."""
+#: The `format` field: tells a sidecar of this package from other JSON beside an image.
 SIDECAR_FORMAT = "nano-banana-pro/image-provenance"
-"""The `format` field: tells a sidecar of this package from other JSON beside an image."""
+#: Appended to the image's file name: `3f2c_0.png` -> `3f2c_0.png.json`.
 SIDECAR_SUFFIX = ".json"
-"""Appended to the image's file name: `3f2c_0.png` -> `3f2c_0.png.json`."""
+#: The distribution named in the `package` field.
 PACKAGE_NAME = "magnific-nano-banana-pro"
-"""The distribution named in the `package` field."""
+#: The `request_note` of a sidecar whose request is unknown.
 UNKNOWN_REQUEST_NOTE = (
     "the task was created elsewhere (resumed by its id): the request that made it is unknown"
 )
-"""The `request_note` of a sidecar whose request is unknown."""
+#: The last step of every sidecar's history.
 DOWNLOADED = "downloaded"
-"""The last step of every sidecar's history."""
 
 
 def _json_value(value: Any) -> Any:

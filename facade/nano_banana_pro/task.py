@@ -14,6 +14,7 @@ __all__ = ["TERMINAL_STATUSES", "Task", "TaskStatus"]
 
 logger = logging.getLogger("nano_banana_pro")
 
+#: The statuses after which a task never changes again.
 TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})
 _warned_statuses: set[str] = set()
 
