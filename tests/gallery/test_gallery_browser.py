@@ -37,8 +37,8 @@ RATIO_TOLERANCE = 0.02
 
 if not CHROMIUM or not Path(CHROMIUM).is_file():
     pytest.skip(
-        "Chromium is not installed (`make install` installs it with apt-get when run as root; "
-        "NANO_BANANA_PRO_CHROMIUM names another binary)",
+        f"Chromium not found ({CHROMIUM or 'no chromium on PATH'}): `make install` installs it "
+        "with apt-get when run as root; NANO_BANANA_PRO_CHROMIUM names another binary",
         allow_module_level=True,
     )
 playwright = pytest.importorskip(
