@@ -15,8 +15,12 @@ FACADE := facade/nano_banana_pro
 FACADE_GENERATED := $(FACADE)/_spec.py $(FACADE)/_sync
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+# Playwright drives the system's Chromium: it never downloads a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+#: The gallery's browser test uses this Chromium (Debian's package), skipped when it is missing.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install generate check-generated lint-spec lint typecheck test demo
+.PHONY: help install generate check-generated lint-spec lint typecheck docs test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,7 +34,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed ## Create .venv with the project (editable) and the pinned tools
+install: $(VENV)/.installed node_modules/.installed chromium ## Create .venv with the project (editable) and the pinned tools
+
+.PHONY: chromium
+chromium: ## Install Chromium for the browser test (apt-get, as root), if missing and allowed
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "Chromium not installed (it needs root and apt-get): the browser test will be skipped"; \
+	elif ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; then \
+		echo "apt-get could not install Chromium: the browser test will be skipped"; \
+	fi
 
 generate: $(VENV)/.installed ## Regenerate generated/, the spec's facts and the blocking half of the facade
 	PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
@@ -61,13 +74,16 @@ lint-spec: install ## Validate the spec (openapi-spec-validator and Redocly, exa
 	node_modules/.bin/redocly lint --config redocly.yaml --format=stylish $(SPEC)
 
 lint: $(VENV)/.installed ## ruff on the facade and the tests
-	$(BIN)/ruff check facade tests scripts benchmarks
-	$(BIN)/ruff format --check facade tests scripts benchmarks
+	$(BIN)/ruff check facade tests scripts benchmarks docs
+	$(BIN)/ruff format --check facade tests scripts benchmarks docs
 
 typecheck: $(VENV)/.installed ## mypy --strict on both packages
 	$(BIN)/mypy
 
-test: install check-generated lint-spec lint typecheck ## Every check, then the test suite
+docs: $(VENV)/.installed ## Build the docs site into site/ (mkdocs --strict: a warning fails)
+	$(BIN)/mkdocs build --strict --quiet
+
+test: install check-generated lint-spec lint typecheck docs ## Every check, then the test suite
 	$(BIN)/pytest
 
 BASE ?= main

@@ -17,10 +17,12 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from _common import BENCH_DIR, fmt, run_json
+from _plots import plot_polling, polling_points
 
 #: id -> (script, timeout in seconds for the full size)
 SCRIPTS = {
@@ -31,6 +33,11 @@ SCRIPTS = {
     "B5": ("b5_download.py", 300.0),
 }
 SMOKE_TIMEOUT = 120.0
+#: id -> (figure file, written beside the README; how that benchmark's result is drawn).
+#: B6/B7 go here too: `plot_makespan(rows, path)` from `_plots`.
+FIGURES: dict[str, tuple[str, Callable[[dict[str, Any], Path], Path]]] = {
+    "B1": ("b1_polling.svg", lambda result, path: plot_polling(polling_points(result), path)),
+}
 
 
 def machine() -> dict[str, str]:
@@ -101,8 +108,24 @@ def run_one(benchmark: str, *, smoke: bool) -> dict[str, Any]:
     return result
 
 
-def render(results: list[dict[str, Any]], info: dict[str, str], *, smoke: bool) -> str:
-    """The README: the table, the details, the machine, how to run."""
+def draw_figures(results: list[dict[str, Any]], folder: Path) -> dict[str, str]:
+    """Draw the figure of each benchmark that has one and ran; id -> its file's name."""
+    drawn = {}
+    for result in results:
+        if result["id"] in FIGURES and "error" not in result:
+            name, draw = FIGURES[result["id"]]
+            drawn[result["id"]] = draw(result, folder / name).name
+    return drawn
+
+
+def render(
+    results: list[dict[str, Any]],
+    info: dict[str, str],
+    *,
+    smoke: bool,
+    figures: dict[str, str] | None = None,
+) -> str:
+    """The README: the table, the figures, the details, the machine, how to run."""
     lines = [
         "# Benchmarks",
         "",
@@ -127,6 +150,11 @@ def render(results: list[dict[str, Any]], info: dict[str, str], *, smoke: bool) 
             f"{result['goal']} | {fmt(result['ratio'])} ({result['ratio_label']}) | "
             f"{'met' if result['met'] else '**missed**: ' + ', '.join(result['misses'])} |"
         )
+    if figures:
+        lines += ["", "## Figures", ""]
+        for benchmark, name in figures.items():
+            lines += [f"![{benchmark}]({name})", ""]
+        lines.pop()
     lines += ["", "## Details", ""]
     for result in results:
         if "error" in result:
@@ -181,7 +209,9 @@ def main() -> int:
         print(f"{benchmark}: {verdict} ({result['elapsed_seconds']:.0f} s)", flush=True)
         results.append(result)
     info["Load average at end"] = load_average()
-    args.output.write_text(render(results, info, smoke=args.smoke), encoding="utf-8")
+    figures = draw_figures(results, args.output.parent)
+    text = render(results, info, smoke=args.smoke, figures=figures)
+    args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
     return 1 if any("error" in result for result in results) else 0
 

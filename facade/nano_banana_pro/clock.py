@@ -59,6 +59,7 @@ class VirtualClock:
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = start
+        #: Every sleep, in seconds, in order.
         self.slept: list[float] = []
 
     def monotonic(self) -> float:

@@ -30,7 +30,9 @@ __all__ = [
 
 _Member = TypeVar("_Member", bound=StrEnum)
 
+#: The spec's default aspect ratio, sent when none is given.
 DEFAULT_ASPECT_RATIO = AspectRatio(CREATE_IMAGE_REQUEST["properties"]["aspect_ratio"]["default"])
+#: The spec's default resolution, sent when none is given.
 DEFAULT_RESOLUTION = Resolution(CREATE_IMAGE_REQUEST["properties"]["resolution"]["default"])
 
 

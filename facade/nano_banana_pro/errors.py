@@ -34,6 +34,7 @@ __all__ = [
     "RateLimitError",
     "SentRequest",
     "ServerError",
+    "SidecarError",
     "TaskFailedError",
     "WaitTimeoutError",
     "WebhookVerificationError",
@@ -240,6 +241,13 @@ class LedgerError(NanoBananaProError):
     """The task ledger cannot be used: in use by another run, from a newer version, or corrupt.
 
     The file is never changed by the check that fails; the message says what to do.
+    """
+
+
+class SidecarError(NanoBananaProError):
+    """A provenance sidecar (`<image>.json`) cannot be read: damaged, or from a newer version.
+
+    The message names the file and says what to do; the file is left untouched.
     """
 
 

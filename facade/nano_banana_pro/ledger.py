@@ -34,6 +34,7 @@ from .errors import LedgerError
 
 __all__ = ["SCHEMA_VERSION", "ItemState", "LedgerItem", "TaskLedger", "item_key"]
 
+#: The version of the ledger's tables; a newer ledger is refused, never changed.
 SCHEMA_VERSION = 1
 _MEMORY = ":memory:"
 _SCHEMA = """
@@ -122,6 +123,7 @@ class TaskLedger:
     """
 
     def __init__(self, path: str | os.PathLike[str] = _MEMORY) -> None:
+        #: The ledger file, or `":memory:"`.
         self.path = path if path == _MEMORY else Path(path)
         self._lock = threading.Lock()
         self._connection = _connect(self.path)

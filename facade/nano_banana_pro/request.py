@@ -37,8 +37,11 @@ __all__ = [
 
 #: The fields of the create request, in the spec's order, with their schemas.
 REQUEST_FIELDS: Mapping[str, Mapping[str, Any]] = CREATE_IMAGE_REQUEST["properties"]
+#: The shortest prompt the spec allows, in characters.
 PROMPT_MIN_LENGTH: int = REQUEST_FIELDS["prompt"]["minLength"]
+#: The longest prompt the spec allows, in characters.
 PROMPT_MAX_LENGTH: int = REQUEST_FIELDS["prompt"]["maxLength"]
+#: The most reference images one request may carry.
 MAX_REFERENCE_IMAGES: int = REQUEST_FIELDS["reference_images"]["maxItems"]
 
 _MIME_TYPES_BY_EXTENSION = {

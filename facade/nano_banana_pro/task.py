@@ -17,6 +17,7 @@ logger = logging.getLogger("nano_banana_pro")
 #: Statuses after which a task has no images and never will: FAILED (the spec), and CANCELLED and
 #: ERROR, which sibling endpoints of this API and the official MCP server report as final.
 ENDED_WITHOUT_IMAGES = frozenset({"FAILED", "CANCELLED", "ERROR"})
+#: The statuses after which a task never changes again.
 TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, *ENDED_WITHOUT_IMAGES})
 _warned_statuses: set[str] = set()
 

@@ -34,6 +34,7 @@ __all__ = [
     "verify",
 ]
 
+#: The environment variable `verify` and `unwrap` read the secret from.
 SECRET_ENV_VAR = "MAGNIFIC_WEBHOOK_SECRET"  # noqa: S105 (a variable name, not a secret)
 DEFAULT_TOLERANCE = 300.0
 """Seconds a delivery's timestamp may differ from now (the Standard Webhooks value)."""

@@ -9,7 +9,7 @@ from nano_banana_pro.cli import ExitCode, main
 from nano_banana_pro.cli._parser import build_parser
 from tests.cli.conftest import API_KEY, error_lines
 
-COMMANDS = ["generate", "status", "wait", "list", "download", "fake-server"]
+COMMANDS = ["generate", "status", "wait", "list", "download", "fake-server", "gallery"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

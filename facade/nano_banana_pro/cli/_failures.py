@@ -16,6 +16,7 @@ from ..errors import (
     NotFoundError,
     OutputError,
     PermissionDeniedError,
+    SidecarError,
     TaskFailedError,
     WaitTimeoutError,
 )
@@ -51,6 +52,7 @@ _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.BAD_INPUT),
     (LedgerError, ExitCode.BAD_INPUT),
     (OutputError, ExitCode.BAD_INPUT),
+    (SidecarError, ExitCode.BAD_INPUT),
     (BadRequestError, ExitCode.BAD_INPUT),
     (NotFoundError, ExitCode.BAD_INPUT),
     (AuthenticationError, ExitCode.AUTH),

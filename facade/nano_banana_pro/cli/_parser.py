@@ -8,7 +8,7 @@ from typing import NoReturn
 
 from .._config import DEFAULT_WAIT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
 from .._version import __version__
-from . import _batch, _commands, _fake_server
+from . import _batch, _commands, _fake_server, _gallery
 from ._failures import PROG
 from ._numbers import PORT, SECONDS, SECONDS_OR_ZERO
 from ._options import add_create_options
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     tasks.set_defaults(run=_commands.list_tasks)
     _add_download(command)
     _batch.add_command(command)
+    _gallery.add_command(command)
     _add_fake_server(command)
     return parser
 

@@ -28,6 +28,7 @@ from ._validation import invalid_params
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "FakeMagnific"]
 
+#: The secret the fake signs its webhooks with, unless given another.
 DEFAULT_WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 (a test value, not a credential)
 DEFAULT_SCHEDULE = Schedule()
 DEFAULT_IMAGE_SCALE = 1 / 16

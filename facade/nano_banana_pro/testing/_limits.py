@@ -29,6 +29,7 @@ class RateWindow:
     seconds: float = attrs.field(validator=attrs.validators.gt(0))
 
 
+#: The service's documented rate limits per IP, which the fake enforces.
 DOCUMENTED_LIMITS = (
     RateWindow(requests=250, seconds=5.0),
     RateWindow(requests=1200, seconds=120.0),

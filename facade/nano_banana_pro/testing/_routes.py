@@ -8,6 +8,7 @@ import attrs
 
 __all__ = ["API_PATH", "IMAGE_PATH_PREFIX", "Route", "route"]
 
+#: The path of the API's endpoint, under the base URL.
 API_PATH = "/v1/ai/text-to-image/nano-banana-pro"
 IMAGE_PATH_PREFIX = "/_fake/images/"
 

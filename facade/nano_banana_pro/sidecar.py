@@ -1,0 +1,331 @@
+"""Provenance sidecars: `<image>.json` beside each downloaded image, saying what made it.
+
+A month later the service's image URLs have expired and nobody remembers the prompt behind
+`out/3f2c..._0.png`: its sidecar `out/3f2c..._0.png.json` does. It is written whole or not at
+all (`write_sidecar`), holds only what it is given (never a header, so never the API key), and
+carries a schema version that readers check (`read_sidecar`).
+
+The document's fields, always in this order:
+
+- `format`: `"nano-banana-pro/image-provenance"`, which marks the file as this package's sidecar.
+- `schema_version`: `1` (`SIDECAR_SCHEMA_VERSION`); readers refuse a version they do not know.
+- `image`: the image's file name; the sidecar sits beside it.
+- `task_id`: the task that made the image.
+- `prompt`: the prompt, a copy of `request.prompt` for `grep` and `jq` (null when unknown).
+- `request`: the create body as sent: the prompt, every option with its default filled in,
+  `reference_images`, the `extra_body` fields; null for a task created elsewhere.
+- `request_note`: why `request` is null (the task was created elsewhere), else null.
+- `history`: `[{"what", "at", "utc"}, ...]`, each step (created, the statuses seen, completed,
+  `downloaded` last) with its unix time and its UTC time.
+- `source`: `{"url", "expires": true}`: where the image was downloaded from; the URL expires.
+- `package`: `{"name", "version"}` of the package that wrote the sidecar.
+- `batch`: `{"key", "index"}` of the batch item the image was made for, or null.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._files import remove_stale_temporaries, write_atomically
+from ._version import __version__
+from .errors import DownloadError, SidecarError
+
+__all__ = [
+    "SIDECAR_FORMAT",
+    "SIDECAR_SCHEMA_VERSION",
+    "SIDECAR_SUFFIX",
+    "Sidecar",
+    "discard_sidecar",
+    "find_sidecars",
+    "read_sidecar",
+    "sidecar_for_download",
+    "sidecar_path",
+    "write_sidecar",
+]
+
+#: The version of the document `write_sidecar` writes; `read_sidecar` reads this one only.
+SIDECAR_SCHEMA_VERSION = 1
+#: The `format` field: tells a sidecar of this package from other JSON beside an image.
+SIDECAR_FORMAT = "nano-banana-pro/image-provenance"
+#: Appended to the image's file name: `3f2c_0.png` -> `3f2c_0.png.json`.
+SIDECAR_SUFFIX = ".json"
+#: The distribution named in the `package` field.
+PACKAGE_NAME = "magnific-nano-banana-pro"
+#: The `request_note` of a sidecar whose request is unknown.
+UNKNOWN_REQUEST_NOTE = (
+    "the task was created elsewhere (resumed by its id): the request that made it is unknown"
+)
+#: The last step of every sidecar's history.
+DOWNLOADED = "downloaded"
+
+
+def _json_value(value: Any) -> Any:
+    """A deep, plain-JSON copy of `value`: the sidecar never aliases the caller's objects.
+
+    Raises:
+        TypeError: `value` is not JSON (a create body always is: it was sent).
+    """
+    return json.loads(json.dumps(value))
+
+
+def _steps(history: Iterable[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    return tuple((str(what), float(at)) for what, at in history)
+
+
+@attrs.frozen(kw_only=True)
+class Sidecar:
+    """What is known about how one image was made; its JSON form is the module's table.
+
+    Attributes:
+        image: The image's file name (the sidecar sits beside it).
+        task_id: The task that made the image.
+        request: The create body as sent (prompt, options, reference images, extra fields), or
+            None when the task was created elsewhere and its request is unknown.
+        source_url: The URL the image was downloaded from. It expires.
+        history: `(what, unix time)` of each step, oldest first, `downloaded` last.
+        package_version: The version of this package that wrote the sidecar.
+        batch_key: The key of the batch item the image was made for (the ledger's), or None.
+        batch_index: That item's position in its batch, or None.
+    """
+
+    image: str
+    task_id: str
+    request: Mapping[str, Any] | None = attrs.field(converter=_json_value)
+    source_url: str
+    history: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_steps)
+    package_version: str = __version__
+    batch_key: str | None = None
+    batch_index: int | None = None
+
+    @property
+    def prompt(self) -> str | None:
+        """The prompt of the request, when the request is known."""
+        prompt = None if self.request is None else self.request.get("prompt")
+        return prompt if isinstance(prompt, str) else None
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON document, its keys always in the same order (the module's table)."""
+        return {
+            "format": SIDECAR_FORMAT,
+            "schema_version": SIDECAR_SCHEMA_VERSION,
+            "image": self.image,
+            "task_id": self.task_id,
+            "prompt": self.prompt,
+            "request": self.request,
+            "request_note": UNKNOWN_REQUEST_NOTE if self.request is None else None,
+            "history": [{"what": what, "at": at, "utc": _utc(at)} for what, at in self.history],
+            "source": {"url": self.source_url, "expires": True},
+            "package": {"name": PACKAGE_NAME, "version": self.package_version},
+            "batch": (
+                None
+                if self.batch_key is None
+                else {"key": self.batch_key, "index": self.batch_index}
+            ),
+        }
+
+    @classmethod
+    def from_document(cls, document: object, *, where: str) -> Sidecar:
+        """Read a document written by `to_document`.
+
+        Args:
+            document: The parsed JSON.
+            where: What to name in an error (the file).
+
+        Raises:
+            SidecarError: not a sidecar, a schema version this package does not read, or a
+                field of the wrong type.
+        """
+        if not isinstance(document, Mapping) or document.get("format") != SIDECAR_FORMAT:
+            raise SidecarError(f"{where} is not a sidecar: its format is not {SIDECAR_FORMAT!r}")
+        version = document.get("schema_version")
+        if version != SIDECAR_SCHEMA_VERSION:
+            newer = isinstance(version, int) and version > SIDECAR_SCHEMA_VERSION
+            raise SidecarError(
+                f"{where} has sidecar schema version {version!r}; this version of "
+                f"{PACKAGE_NAME} ({__version__}) reads version {SIDECAR_SCHEMA_VERSION} only"
+                + (": upgrade it to read this file" if newer else "")
+            )
+        try:
+            return _from_fields(document)
+        except (KeyError, TypeError, ValueError) as error:
+            raise SidecarError(
+                f"{where} is damaged ({error!r}): download the image again"
+            ) from None
+
+
+def _from_fields(document: Mapping[str, Any]) -> Sidecar:
+    """The sidecar of a version-1 document.
+
+    Raises:
+        KeyError: a field is missing.
+        TypeError: a field has the wrong type.
+    """
+    source, package, batch = document["source"], document["package"], document["batch"]
+    request = document["request"]
+    history = document["history"]
+    if not isinstance(request, Mapping | None) or not isinstance(history, list):
+        raise TypeError("request must be an object or null, history a list")
+    if not isinstance(batch, Mapping | None):
+        raise TypeError("batch must be an object or null")
+    sidecar = Sidecar(
+        image=document["image"],
+        task_id=document["task_id"],
+        request=request,
+        source_url=source["url"],
+        history=[(step["what"], step["at"]) for step in history],
+        package_version=package["version"],
+        batch_key=None if batch is None else batch["key"],
+        batch_index=None if batch is None else batch["index"],
+    )
+    strings = (sidecar.image, sidecar.task_id, sidecar.source_url, sidecar.package_version)
+    if not all(isinstance(value, str) for value in strings):
+        raise TypeError("image, task_id, source.url and package.version must be strings")
+    if not isinstance(sidecar.batch_index, int | None):
+        raise TypeError("batch.index must be an integer or null")
+    return sidecar
+
+
+def _utc(at: float) -> str:
+    moment = datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sidecar_for_download(
+    image: Path,
+    *,
+    task_id: str,
+    source_url: str,
+    request: Mapping[str, Any] | None,
+    history: Iterable[tuple[str, float]] = (),
+    batch_key: str | None = None,
+    batch_index: int | None = None,
+    downloaded_at: float | None = None,
+) -> Sidecar:
+    """The sidecar of an image just downloaded: its history ends with `downloaded`.
+
+    Args:
+        image: The image's path.
+        task_id: The task that made it.
+        source_url: The URL it was downloaded from.
+        request: The create body as sent (`CreateImageRequest.to_dict()`, extra fields
+            included), or None for a task created elsewhere.
+        history: `(what, unix time)` steps known so far: `created`, statuses, `completed`.
+        batch_key: The batch item's key, when the image was made for a batch item.
+        batch_index: That item's position in its batch.
+        downloaded_at: When the download finished (unix time); default now.
+
+    Raises:
+        TypeError: `request` is not JSON.
+    """
+    at = time.time() if downloaded_at is None else downloaded_at
+    return Sidecar(
+        image=image.name,
+        task_id=task_id,
+        request=request,
+        source_url=source_url,
+        history=[*history, (DOWNLOADED, at)],
+        batch_key=batch_key,
+        batch_index=batch_index,
+    )
+
+
+def sidecar_path(image: str | os.PathLike[str]) -> Path:
+    """Where the sidecar of `image` goes: beside it, `.json` added to its name."""
+    path = Path(image)
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def write_sidecar(image: str | os.PathLike[str], sidecar: Sidecar) -> Path:
+    """Write the sidecar of `image` beside it, whole or not at all; return its path.
+
+    Raises:
+        DownloadError: the sidecar cannot be written (no temporary file is left).
+    """
+    target = sidecar_path(image)
+    document = sidecar.to_document()
+    try:
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+        data = (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in a prompt: escaped, still valid JSON
+        data = (json.dumps(document, indent=2) + "\n").encode("ascii")
+    try:
+        write_atomically(target, data)
+    except OSError as error:
+        raise DownloadError(
+            f"cannot write the sidecar {target} ({error.strerror or error}): check the folder"
+        ) from error
+    return target
+
+
+def discard_sidecar(image: str | os.PathLike[str]) -> None:
+    """Remove the sidecar of `image`, before the image is replaced: never a stale description.
+
+    Raises:
+        DownloadError: it exists and cannot be removed.
+    """
+    target = sidecar_path(image)
+    remove_stale_temporaries(target, suffix=".tmp")
+    try:
+        target.unlink(missing_ok=True)
+    except OSError as error:
+        raise DownloadError(
+            f"cannot remove the old sidecar {target} ({error.strerror or error}): check the folder"
+        ) from error
+
+
+def read_sidecar(path: str | os.PathLike[str]) -> Sidecar:
+    """Read a sidecar file (the `.json` one).
+
+    Raises:
+        SidecarError: it cannot be read, is not JSON, is not a sidecar, is damaged, or has a
+            schema version this package does not read.
+    """
+    return Sidecar.from_document(_load(Path(path)), where=str(path))
+
+
+def find_sidecars(folder: str | os.PathLike[str]) -> list[tuple[Path, Sidecar]]:
+    """The `(image, sidecar)` pairs of a folder (not its subfolders), by image name.
+
+    A `.json` file counts when its image is there. JSON that another program left beside an
+    image (without this package's `format` field) is skipped.
+
+    Raises:
+        SidecarError: a sidecar of this package is damaged or from a newer schema version, a
+            `.json` file beside an image is not JSON, or the folder cannot be listed.
+    """
+    folder = Path(folder)
+    try:
+        candidates = sorted(folder.glob(f"*{SIDECAR_SUFFIX}"))
+    except OSError as error:
+        raise SidecarError(f"cannot list {folder} ({error.strerror or error})") from None
+    found = []
+    for candidate in candidates:
+        image = candidate.with_name(candidate.name.removesuffix(SIDECAR_SUFFIX))
+        if not candidate.is_file() or not image.is_file():
+            continue
+        document = _load(candidate)
+        if isinstance(document, Mapping) and document.get("format") == SIDECAR_FORMAT:
+            found.append((image, Sidecar.from_document(document, where=str(candidate))))
+    return found
+
+
+def _load(path: Path) -> Any:
+    """The parsed JSON of a file.
+
+    Raises:
+        SidecarError: it cannot be read or is not JSON.
+    """
+    try:
+        return json.loads(path.read_bytes())
+    except OSError as error:
+        raise SidecarError(f"cannot read {path} ({error.strerror or error})") from None
+    except ValueError as error:  # UnicodeDecodeError included
+        raise SidecarError(f"{path} is not JSON ({error}): remove it or fix it") from None
