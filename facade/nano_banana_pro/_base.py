@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import warnings
 from collections.abc import Callable
 
@@ -25,6 +26,7 @@ from ._retry import RetryPolicy
 from ._url_checks import check_encodable
 from .clock import Clock, SystemClock
 from .errors import InvalidRequestError, RateLimitError
+from .sidecar import Provenance
 from .task import Task
 
 
@@ -79,11 +81,23 @@ class ClientCore:
             self._cooldown_until = max(self._cooldown_until, until)
 
     def remember_created(self, task: Task, body: CreateImageRequest) -> None:
-        """Note a new task's kind (its resolution) and creation time, for the poll schedule."""
-        kind = str(body.resolution)
+        """Note a new task: its kind, creation time, body and history (schedule, sidecars)."""
         self._origins.remember(
-            task.task_id, TaskOrigin(kind=kind, created_at=self.clock.monotonic())
+            task.task_id,
+            TaskOrigin(
+                kind=str(body.resolution),
+                created_at=self.clock.monotonic(),
+                request=body.to_dict(),
+                history=[("created", time.time())],
+            ),
         )
+
+    def provenance(self, task_id: str) -> Provenance:
+        """What the sidecars of a task's images say: all this client knows of it."""
+        origin = self._origins.get(task_id)
+        if origin is None:
+            return Provenance()
+        return Provenance(request=origin.request, history=tuple(origin.history))
 
     def start_wait(
         self,

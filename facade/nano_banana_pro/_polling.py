@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import statistics
 import threading
+import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 
@@ -118,10 +120,19 @@ class CompletionHistory:
 
 @attrs.define(kw_only=True)
 class TaskOrigin:
-    """What the client knows of a task it created: its kind and creation time (clock time)."""
+    """What the client knows of a task it created.
+
+    Attributes:
+        kind: What its poll schedule learns by (its resolution).
+        created_at: When it was created, on the client's clock.
+        request: The create body as sent, for the sidecars of its images.
+        history: `(what, unix time)`: its creation and each status a wait saw.
+    """
 
     kind: str
     created_at: float
+    request: Mapping[str, Any] = attrs.field(factory=dict)
+    history: list[tuple[str, float]] = attrs.field(factory=list)
 
 
 class TaskOrigins:
@@ -181,6 +192,8 @@ class WaitState:
         now = self._clock.monotonic()
         if task.status != self._last_status:
             self._last_status = task.status
+            if self._origin is not None:
+                self._origin.history.append((str(task.status), time.time()))
             if self._on_update is not None:
                 self._on_update(task)
         if task.has_ended_without_images:

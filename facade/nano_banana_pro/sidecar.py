@@ -36,12 +36,13 @@ import attrs
 
 from ._files import remove_stale_temporaries, write_atomically
 from ._version import __version__
-from .errors import DownloadError, SidecarError
+from .errors import OutputError, SidecarError
 
 __all__ = [
     "SIDECAR_FORMAT",
     "SIDECAR_SCHEMA_VERSION",
     "SIDECAR_SUFFIX",
+    "Provenance",
     "Sidecar",
     "discard_sidecar",
     "find_sidecars",
@@ -237,6 +238,39 @@ def sidecar_for_download(
     )
 
 
+@attrs.frozen(kw_only=True)
+class Provenance:
+    """What a download knows of how its task was made: what its images' sidecars say.
+
+    Attributes:
+        request: The create body as sent, or None for a task created elsewhere.
+        history: `(what, unix time)` steps known before the download.
+        batch_key: The batch item's key, when the task was made for one.
+        batch_index: That item's position in its batch.
+    """
+
+    request: Mapping[str, Any] | None = None
+    history: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_steps)
+    batch_key: str | None = None
+    batch_index: int | None = None
+
+    def sidecar(self, image: Path, *, task_id: str, source_url: str) -> Sidecar:
+        """The sidecar of `image`, just downloaded from `source_url`.
+
+        Raises:
+            TypeError: the request is not JSON.
+        """
+        return sidecar_for_download(
+            image,
+            task_id=task_id,
+            source_url=source_url,
+            request=self.request,
+            history=self.history,
+            batch_key=self.batch_key,
+            batch_index=self.batch_index,
+        )
+
+
 def sidecar_path(image: str | os.PathLike[str]) -> Path:
     """Where the sidecar of `image` goes: beside it, `.json` added to its name."""
     path = Path(image)
@@ -247,7 +281,7 @@ def write_sidecar(image: str | os.PathLike[str], sidecar: Sidecar) -> Path:
     """Write the sidecar of `image` beside it, whole or not at all; return its path.
 
     Raises:
-        DownloadError: the sidecar cannot be written (no temporary file is left).
+        OutputError: the sidecar cannot be written (no temporary file is left).
     """
     target = sidecar_path(image)
     document = sidecar.to_document()
@@ -259,8 +293,9 @@ def write_sidecar(image: str | os.PathLike[str], sidecar: Sidecar) -> Path:
     try:
         write_atomically(target, data)
     except OSError as error:
-        raise DownloadError(
-            f"cannot write the sidecar {target} ({error.strerror or error}): check the folder"
+        raise OutputError(
+            f"cannot write the sidecar {target} ({error.strerror or error}): check the folder",
+            path=target,
         ) from error
     return target
 
@@ -269,15 +304,16 @@ def discard_sidecar(image: str | os.PathLike[str]) -> None:
     """Remove the sidecar of `image`, before the image is replaced: never a stale description.
 
     Raises:
-        DownloadError: it exists and cannot be removed.
+        OutputError: it exists and cannot be removed.
     """
     target = sidecar_path(image)
     remove_stale_temporaries(target, suffix=".tmp")
     try:
         target.unlink(missing_ok=True)
     except OSError as error:
-        raise DownloadError(
-            f"cannot remove the old sidecar {target} ({error.strerror or error}): check the folder"
+        raise OutputError(
+            f"cannot remove the old sidecar {target} ({error.strerror or error}): check the folder",
+            path=target,
         ) from error
 
 

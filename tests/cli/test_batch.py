@@ -635,3 +635,28 @@ def test_the_display_is_chosen_by_the_stream(monkeypatch: pytest.MonkeyPatch) ->
     assert isinstance(_progress._batch_display_for(io.StringIO(), total=1), BatchLineDisplay)
     monkeypatch.setitem(sys.modules, "nano_banana_pro.cli._rich_progress", None)
     assert isinstance(_progress._batch_display_for(Terminal(), total=1), BarDisplay)
+
+
+def test_a_batch_keeps_a_gallery_and_a_sidecar_per_image(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(
+        cli_env, "A red fox in the snow", {"prompt": "A <b>bold</b> cat", "aspect_ratio": "17:9"}
+    )
+
+    run = batch("items.txt", "--out", "out")
+
+    page = (cli_env / "out" / "index.html").read_text()
+    final = results(cli_env / "items.txt.results.jsonl")
+    image = Path(final[0]["files"][0])
+    assert f'src="{image.name}"' in page
+    assert "A red fox in the snow" in page
+    assert "A &lt;b&gt;bold&lt;/b&gt; cat" in page  # the prompt is text, never markup
+    assert "invalid" in page
+    assert (cli_env / f"{image}.json").is_file()
+    assert run.code == ExitCode.BAD_INPUT
+
+    fresh = batch("items.txt", "--out", "bare", "--ledger", "fresh.sqlite", "--no-sidecar")
+    assert fresh.code == ExitCode.BAD_INPUT
+    assert len(list((cli_env / "bare").glob("*.png"))) == 1
+    assert not list((cli_env / "bare").glob("*.png.json"))

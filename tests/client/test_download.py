@@ -60,7 +60,12 @@ def test_download_saves_each_image_named_after_the_task(
     paths = client.download(completed(IMAGE_URL, "https://cdn.example.com/b"), tmp_path / "out")
     assert [path.name for path in paths] == [f"{TASK_ID}_0.png", f"{TASK_ID}_1.webp"]
     assert paths[0].read_bytes() == PNG
-    assert leftovers(tmp_path / "out") == [f"{TASK_ID}_0.png", f"{TASK_ID}_1.webp"]
+    assert leftovers(tmp_path / "out") == [
+        f"{TASK_ID}_0.png",
+        f"{TASK_ID}_0.png.json",  # each image's provenance sidecar
+        f"{TASK_ID}_1.webp",
+        f"{TASK_ID}_1.webp.json",
+    ]
 
 
 def test_the_api_key_is_never_sent_to_the_image_host(
@@ -96,7 +101,7 @@ def test_an_existing_file_is_not_overwritten_unless_asked(
     assert server.count("IMAGE") == 0
     client.download(completed(), tmp_path, overwrite=True)
     assert existing.read_bytes() == PNG
-    assert leftovers(tmp_path) == [existing.name]
+    assert leftovers(tmp_path) == [existing.name, f"{existing.name}.json"]
 
 
 def test_a_connection_broken_mid_body_leaves_nothing_behind(
@@ -142,7 +147,7 @@ def test_a_failed_first_attempt_is_retried_and_the_file_is_whole(
     )
     (path,) = client.download(completed(), tmp_path)
     assert path.read_bytes() == PNG
-    assert leftovers(tmp_path) == [path.name]
+    assert leftovers(tmp_path) == [path.name, f"{path.name}.json"]
 
 
 def test_an_expired_url_is_a_typed_error(

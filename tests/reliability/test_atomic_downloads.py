@@ -45,7 +45,10 @@ def image_task(base_url: str) -> Task:
 
 
 def listing(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    """The folder's files, provenance sidecars aside (their own atomicity is tested apart)."""
+    if not folder.exists():
+        return []
+    return sorted(path.name for path in folder.iterdir() if not path.name.endswith(".png.json"))
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "overwriting"])

@@ -204,7 +204,8 @@ def test_fault(
     if op == "download":
         saved = sorted(out_dir.iterdir()) if out_dir.exists() else []
         if error is None:
-            assert [path.name for path in saved] == [f"{target.task_id}_0.png"]
+            name = f"{target.task_id}_0.png"
+            assert [path.name for path in saved] == [name, f"{name}.json"]  # and its sidecar
             carrier.check_image(saved[0].read_bytes())
         else:
             assert saved == [], "a failed download leaves no file and no temporary file"

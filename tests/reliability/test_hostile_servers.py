@@ -87,7 +87,10 @@ def test_file_names_stay_inside_the_target_folder(
     assert len(paths) == 1
     assert paths[0].parent.resolve() == folder.resolve()
     assert not paths[0].name.startswith("."), "a hidden file name"
-    assert [path.name for path in folder.iterdir()] == [paths[0].name]
+    assert sorted(path.name for path in folder.iterdir()) == [
+        paths[0].name,
+        f"{paths[0].name}.json",
+    ]
     assert paths[0].read_bytes() == IMAGE
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-import nano_banana_pro._async.client
-import nano_banana_pro._sync.client
+import nano_banana_pro._async.download
+import nano_banana_pro._sync.download
 from nano_banana_pro import (
     APIConnectionError,
     APIResponseValidationError,
@@ -95,7 +95,7 @@ def test_a_trickling_answer_cannot_stretch_a_call(make_client: Callable[..., Any
 def test_a_trickling_image_cannot_stretch_a_download(
     make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for module in (nano_banana_pro._sync.client, nano_banana_pro._async.client):
+    for module in (nano_banana_pro._sync.download, nano_banana_pro._async.download):
         monkeypatch.setattr(module, "DOWNLOAD_DEADLINE", 1.0)
     data = response_bytes(200, IMAGE, content_type="image/png")
     with serve(lambda request: trickle(data, every=0.2, head=60)) as server:

@@ -14,6 +14,7 @@ from .._synchronization import amap_bounded
 from ..clock import Clock
 from ..errors import NanoBananaProError, TaskFailedError
 from ..ledger import TaskLedger
+from ..sidecar import Provenance
 from ..task import Task
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class AsyncBatchRun:
     clock: Clock
     folder: Path | None
     overwrite: bool
+    sidecar: bool
     timeout: float
     retry_failed: bool
     recreate_ambiguous: bool
@@ -76,11 +78,7 @@ class AsyncBatchRun:
             target = plan if plan is not None else await self._create(item)
             task = target if isinstance(target, Task) else None
             task = await self.client.wait(target, wait_timeout=self.timeout, on_update=seen)
-            files = (
-                ()
-                if self.folder is None
-                else tuple(await self.client.download(task, self.folder, overwrite=self.overwrite))
-            )
+            files = () if self.folder is None else await self._save(item, task, self.folder)
         except TaskFailedError as error:
             self.ledger.mark_failed(
                 item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
@@ -92,6 +90,22 @@ class AsyncBatchRun:
             return _result(item, task=task, error=error)
         self.ledger.mark_completed(item.key, task_id=task.task_id, files=[str(f) for f in files])
         return _result(item, task=task, files=files)
+
+    async def _save(self, item: BatchRequest, task: Task, folder: Path) -> tuple[Path, ...]:
+        """The item's images, each with a sidecar naming the item and what the ledger saw."""
+        provenance = None
+        if self.sidecar:
+            entry = self.ledger.get(item.key)
+            provenance = Provenance(
+                request=None if item.body is None else item.body.to_dict(),
+                history=() if entry is None else entry.history,
+                batch_key=item.key,
+                batch_index=item.index,
+            )
+        saved = await self.client._downloader.save(
+            task, folder, overwrite=self.overwrite, provenance=provenance
+        )
+        return tuple(saved)
 
     async def _create(self, item: BatchRequest) -> Task:
         """The item's task, created once; the ledger knows of each attempt before it is sent.

@@ -22,19 +22,14 @@ from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT,
     DEFAULT_WAIT_TIMEOUT,
-    DOWNLOAD_DEADLINE,
 )
 from .._download import (
-    CHUNK_SIZE,
-    ImageTarget,
-    cleanup_on_failure,
-    plan_downloads,
     target_folder,
 )
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
 from .._retry import RetryPolicy, certainly_not_acted_on
-from .._seam import request_deadline, translated_failures
+from .._seam import request_deadline
 from ..clock import Clock
 from ..errors import NanoBananaProError, RateLimitError, about_task
 from ..ledger import TaskLedger
@@ -42,6 +37,7 @@ from ..options import CreateOptions
 from ..request import build_create_request
 from ..task import Task
 from .batch import BatchRun
+from .download import Downloader
 from .retry import call_with_retries
 from .seam import ImageHost, ServiceApi
 
@@ -105,6 +101,9 @@ class NanoBananaPro:
             http_client=http_client,
         )
         self._images = ImageHost(timeout=self._core.timeout, transport=transport)
+        self._downloader = Downloader(
+            images=self._images, policy=self._core.retry_policy, clock=self._core.clock
+        )
 
     def create(
         self,
@@ -301,6 +300,7 @@ class NanoBananaPro:
         concurrency: int = 8,
         download_to: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
+        sidecar: bool = True,
         wait_timeout: float | None = None,
         ledger: str | os.PathLike[str] | TaskLedger | None = None,
         retry_failed: bool = False,
@@ -320,6 +320,8 @@ class NanoBananaPro:
             download_to: Save each completed item's images into this folder (checked, and
                 created if missing, before anything is sent).
             overwrite: Replace existing files when downloading.
+            sidecar: Write each image's provenance beside it (see `download()`), with the
+                item's ledger key and position.
             wait_timeout: Deadline of each item's wait, and of the retries of its create
                 (default: the client's `wait_timeout`).
             ledger: A `TaskLedger`, or the path of its file: the durable record of each item's
@@ -365,6 +367,7 @@ class NanoBananaPro:
                     clock=self._core.clock,
                     folder=folder,
                     overwrite=overwrite,
+                    sidecar=sidecar,
                     timeout=item_timeout,
                     retry_failed=retry_failed,
                     recreate_ambiguous=recreate_ambiguous,
@@ -382,44 +385,28 @@ class NanoBananaPro:
         out_dir: str | os.PathLike[str] = ".",
         *,
         overwrite: bool = False,
+        sidecar: bool = True,
     ) -> builtins.list[Path]:
         """Save the task's images into `out_dir` as `<task_id>_<index>.<ext>`; download promptly.
 
+        Args:
+            task: A COMPLETED `Task`, or a task (or its id) to `get()` first.
+            out_dir: The folder, created if missing.
+            overwrite: Replace files already there.
+            sidecar: Write each image's provenance beside it (`<image>.json`: the request this
+                client sent, the task's history, the source URL; see `nano_banana_pro.sidecar`).
+
         Raises:
             InvalidRequestError: the task has not COMPLETED, or `out_dir` is not a folder.
-            DownloadError: a URL is not http(s), a file is in the way, or a body was cut short.
+            DownloadError: a URL is not http(s), or a body was cut short.
+            OutputError: a file is in the way, or the disk refused (full, no permission).
             APIError: the image host answered with an error (an expired URL: `get()` again).
             APIConnectionError: the image host could not be reached.
         """
         if not isinstance(task, Task) or not task.is_completed:
             task = self.get(task)
-        with about_task(task.task_id):
-            return [
-                call_with_retries(
-                    partial(self._download_one, url, target),
-                    policy=self._core.retry_policy,
-                    clock=self._core.clock,
-                    idempotent=True,
-                )
-                for url, target in plan_downloads(task, out_dir, overwrite=overwrite)
-            ]
-
-    def _download_one(self, url: str, target: ImageTarget) -> Path:
-        with (
-            cleanup_on_failure(target) as slot,
-            translated_failures(downloading=True),
-            request_deadline(DOWNLOAD_DEADLINE),
-        ):
-            with self._images.stream(url) as response:
-                if not response.is_success:
-                    response.read()
-                handle = target.open(response, url=url)
-                slot.append(handle)
-                # Chunks are written with blocking calls: 64 KiB writes to a local file are
-                # short, and the runtime dependencies hold no async file library.
-                for chunk in response.iter_bytes(CHUNK_SIZE):
-                    target.write(handle, chunk)
-                return target.finish(handle, received=response.num_bytes_downloaded)
+        provenance = self._core.provenance(task.task_id) if sidecar else None
+        return self._downloader.save(task, out_dir, overwrite=overwrite, provenance=provenance)
 
     def close(self) -> None:
         """Close the HTTP connections (not an `http_client` you passed in)."""

@@ -26,10 +26,19 @@ from .._download import target_folder
 from .._ratelimit import RateLimit
 from ..ledger import TaskLedger
 from ._batch_file import Item, read_items
-from ._batch_report import describe, exit_code, outcomes, report, write_results
+from ._batch_report import (
+    LiveGallery,
+    Outcome,
+    describe,
+    exit_code,
+    outcomes,
+    report,
+    write_results,
+)
 from ._commands import _client
 from ._failures import PROG, CliError, ExitCode
 from ._numbers import COUNT, RATE, SECONDS
+from ._options import add_sidecar_option
 from ._progress import batch_display
 from ._stopping import StoppableClock, StoppedError, stop_on_ctrl_c
 
@@ -111,6 +120,7 @@ def add_command(command: Callable[..., argparse.ArgumentParser]) -> None:
         help="create anew (billed) the items whose create was never answered: check "
         f"`{PROG} list` first, a task may exist for them",
     )
+    add_sidecar_option(batch)
     add("--json", action="store_true", help="print one JSON document on stdout")
     batch.set_defaults(run=run)
 
@@ -134,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     out = target_folder(args.out)  # before anything is sent
     finished: dict[int, BatchResult] = {}
     stop = threading.Event()
+    gallery = LiveGallery(out, title=f"{PROG} batch {source.name}")
     try:
         with (
             TaskLedger(ledger_path) as ledger,
@@ -145,6 +156,11 @@ def run(args: argparse.Namespace) -> int:
             for item, request in zip(items, prepared, strict=True):
                 if request.error is not None:  # every invalid line, before anything is sent
                     show(f"item {item.index} (line {item.line}): invalid: {request.error}", False)
+
+            def so_far() -> list[Outcome]:
+                return outcomes(items, prepared, finished, ledger)
+
+            gallery.write(so_far, now=True)
             try:
                 client.generate_many(
                     requests,
@@ -156,11 +172,13 @@ def run(args: argparse.Namespace) -> int:
                     ledger=ledger,
                     retry_failed=args.retry_failed,
                     recreate_ambiguous=args.recreate_ambiguous,
-                    on_result=_collect(items, finished, show),
+                    sidecar=args.sidecar,
+                    on_result=_collect(items, finished, show, lambda: gallery.write(so_far)),
                 )
             finally:
-                found = outcomes(items, prepared, finished, ledger)
+                found = so_far()
                 write_results(results, found)
+                gallery.write(lambda: found, now=True)
     except (KeyboardInterrupt, StoppedError):
         raise CliError(
             f"interrupted; the tasks already created go on, and {ledger_path} holds their ids: "
@@ -172,14 +190,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _collect(
-    items: list[Item], finished: dict[int, BatchResult], show: Callable[[str, bool], None]
+    items: list[Item],
+    finished: dict[int, BatchResult],
+    show: Callable[[str, bool], None],
+    refresh: Callable[[], None],
 ) -> Callable[[BatchResult], None]:
-    """`on_result`: keep each result, and show it (invalid items were shown already)."""
+    """`on_result`: keep each result, show it (invalid items were shown already), refresh."""
 
     def collect(result: BatchResult) -> None:
         finished[result.index] = result
         if result.key:
             show(describe(items[result.index], result), result.ok)
+        refresh()
 
     return collect
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +16,21 @@ import attrs
 from .._batch import BatchRequest, BatchResult
 from .._files import write_atomically
 from ..errors import AmbiguousCreateError, InvalidRequestError, TaskFailedError
+from ..gallery import cards_from_records, write_gallery
 from ..ledger import TaskLedger
 from ._batch_file import Item
 from ._failures import ExitCode, exit_code_for
 from ._output import print_files, print_json
 
-__all__ = ["Outcome", "describe", "exit_code", "outcomes", "report", "write_results"]
+__all__ = [
+    "LiveGallery",
+    "Outcome",
+    "describe",
+    "exit_code",
+    "outcomes",
+    "report",
+    "write_results",
+]
 
 #: One line of the results file.
 Record = dict[str, Any]
@@ -80,6 +92,34 @@ def _record(
     if error is None and entry is not None and entry.error and entry.state != "completed":
         record.update(error=entry.error, error_type=entry.error_type)
     return record
+
+
+class LiveGallery:
+    """`OUT/index.html` of a batch, rewritten whole as items finish (at most every 2 s)."""
+
+    _EVERY = 2.0
+
+    def __init__(self, folder: Path, *, title: str) -> None:
+        self._folder = folder
+        self._title = title
+        self._started = time.monotonic()
+        self._written = -math.inf
+        self._lock = threading.Lock()
+
+    def write(self, found: Callable[[], Sequence[Outcome]], *, now: bool = False) -> None:
+        """Rewrite the page from `found()` (the outcomes so far), unless it was just written.
+
+        Raises:
+            InvalidRequestError: the folder cannot be written.
+        """
+        with self._lock:
+            moment = time.monotonic()
+            if not now and moment - self._written < self._EVERY:
+                return
+            self._written = moment
+            records = [outcome.record for outcome in found()]
+            cards = cards_from_records(records, folder=self._folder)
+            write_gallery(self._folder, cards, title=self._title, elapsed=moment - self._started)
 
 
 def write_results(path: Path, found: Sequence[Outcome]) -> None:

@@ -41,7 +41,7 @@ def generate(args: argparse.Namespace) -> int:
                 _print_result(task, files=[], as_json=args.json)
                 return ExitCode.OK
             finished = _wait(client, task, timeout=args.timeout)
-            files = client.download(finished, out)
+            files = client.download(finished, out, sidecar=args.sidecar)
     _print_result(finished, files=files, as_json=args.json)
     return ExitCode.OK
 
@@ -63,7 +63,7 @@ def wait(args: argparse.Namespace) -> int:
         files = (
             None
             if args.out is None
-            else client.download(finished, args.out, overwrite=args.overwrite)
+            else client.download(finished, args.out, overwrite=args.overwrite, sidecar=args.sidecar)
         )
     if files is None:
         _print_task(finished, as_json=args.json)
@@ -102,7 +102,7 @@ def download(args: argparse.Namespace) -> int:
                 f"`{_resume_command(args, task.task_id)}` to wait for it and download",
                 exit_code=ExitCode.BAD_INPUT,
             )
-        files = client.download(task, args.out, overwrite=args.overwrite)
+        files = client.download(task, args.out, overwrite=args.overwrite, sidecar=args.sidecar)
     _print_result(task, files=files, as_json=args.json)
     return ExitCode.OK
 

@@ -17,7 +17,7 @@ from ..options import OPTION_NAMES
 from ..request import MAX_REFERENCE_IMAGES, REQUEST_FIELDS
 from ._numbers import INTEGER, NUMBER
 
-__all__ = ["add_create_options", "create_options", "flag_of"]
+__all__ = ["add_create_options", "add_sidecar_option", "create_options", "flag_of"]
 
 _REFERENCES = "reference_images"
 
@@ -39,6 +39,16 @@ def add_create_options(parser: argparse.ArgumentParser) -> None:
         metavar="JSON",
         help="extra fields sent as they are, for a field the service has that this client "
         """does not know yet: '{"seed": 42}'""",
+    )
+
+
+def add_sidecar_option(parser: argparse.ArgumentParser) -> None:
+    """`--no-sidecar`: no provenance `<image>.json` beside each image."""
+    parser.add_argument(
+        "--no-sidecar",
+        dest="sidecar",
+        action="store_false",
+        help="do not write each image's provenance (<image>.json) beside it",
     )
 
 

@@ -11,7 +11,7 @@ from .._version import __version__
 from . import _batch, _commands, _fake_server, _gallery
 from ._failures import PROG
 from ._numbers import PORT, SECONDS, SECONDS_OR_ZERO
-from ._options import add_create_options
+from ._options import add_create_options, add_sidecar_option
 
 __all__ = ["DEFAULT_FAKE_PORT", "UsageError", "build_parser"]
 
@@ -144,6 +144,7 @@ def _add_generate(command: CommandFactory) -> None:
         "--no-wait", action="store_true", help="print the task id and return without waiting"
     )
     _add_wait_options(generate, out_help=f"folder for the images (default: {DEFAULT_OUT_DIR})")
+    add_sidecar_option(generate)
     generate.set_defaults(run=_commands.generate, out=DEFAULT_OUT_DIR)
 
 
@@ -155,6 +156,7 @@ def _add_wait(command: CommandFactory) -> None:
     )
     wait.add_argument("task_id", metavar="TASK_ID")
     _add_wait_options(wait, out_help="also download the images into this folder")
+    add_sidecar_option(wait)
     wait.add_argument("--overwrite", action="store_true", help="replace files already there")
     wait.set_defaults(run=_commands.wait, out=None)
 
@@ -181,6 +183,7 @@ def _add_download(command: CommandFactory) -> None:
         "--out", metavar="DIR", default=DEFAULT_OUT_DIR, help=f"default: {DEFAULT_OUT_DIR}"
     )
     download.add_argument("--overwrite", action="store_true", help="replace files already there")
+    add_sidecar_option(download)
     _add_json(download)
     download.set_defaults(run=_commands.download)
 
