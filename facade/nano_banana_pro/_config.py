@@ -37,24 +37,34 @@ def user_agent() -> str:
     return f"magnific-nano-banana-pro/{__version__} httpx/{httpx.__version__}"
 
 
+def given_api_key(api_key: str | None) -> str | None:
+    """The key given, else `MAGNIFIC_API_KEY`, as it is (None when neither is set)."""
+    return api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+
+
+def normalise_api_key(key: str) -> str:
+    """The key as the client sends it: without surrounding whitespace (a `.env` newline)."""
+    return key.strip()
+
+
 def resolve_api_key(api_key: str | None) -> str:
-    """The key given, else `MAGNIFIC_API_KEY`.
+    """The key given, else `MAGNIFIC_API_KEY`, normalised (`normalise_api_key`).
 
     Raises:
         InvalidRequestError: neither is set, the key is blank, or it holds characters no
             API key has (an HTTP header could not carry it).
     """
-    key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+    key = given_api_key(api_key)
     if key is not None and not isinstance(key, str):
         raise InvalidRequestError("api_key", f"must be a string, got {type(key).__name__}")
-    if not key or not key.strip():
+    if not key or not normalise_api_key(key):
         raise InvalidRequestError(
             "api_key",
             f"no API key: pass api_key=... or set {ENV_API_KEY} "
             "(for offline use, run `nano-banana-pro fake-server` and point "
             f"{ENV_BASE_URL} at it with any key)",
         )
-    key = key.strip()
+    key = normalise_api_key(key)
     if not all("!" <= character <= "~" for character in key):
         # Never quote the key: it would end up in logs.
         raise InvalidRequestError(

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY
+from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY, given_api_key, normalise_api_key
 from .._download import target_folder
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
@@ -117,7 +117,8 @@ def _client(
     """The client, configured from the options and the environment.
 
     Raises:
-        CliError: no API key anywhere (exit code AUTH).
+        CliError: no API key anywhere, or one that cannot be sent (exit code AUTH).
+        InvalidRequestError: another option (`--base-url`) was refused.
     """
     poll_schedule = None if args.poll_interval is None else PollSchedule.fixed(args.poll_interval)
     try:
@@ -131,6 +132,8 @@ def _client(
     except InvalidRequestError as error:
         if error.field != "api_key":
             raise
+        if normalise_api_key(given_api_key(args.api_key) or ""):
+            raise CliError(str(error), exit_code=ExitCode.AUTH) from None  # given, but unusable
         raise CliError(
             f"no API key: set {ENV_API_KEY} (or pass --api-key). To try the CLI offline, run "
             f"`{PROG} fake-server` and follow its hint.",

@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Iterable
 from enum import IntEnum
 
+from .._redaction import redact
 from ..errors import (
     AuthenticationError,
     BadRequestError,
@@ -79,17 +80,14 @@ def exit_code_for(error: BaseException) -> ExitCode:
 
 
 class Redactor:
-    """Replaces the API key (and any other secret) in text about to be printed."""
+    """Replaces the API key (and any other secret) in text about to be printed (see `redact`)."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        # Longest first, so that a key containing another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s and s.strip()}, key=len, reverse=True)
+        self._secrets = tuple(secrets)
 
     def __call__(self, text: str) -> str:
-        """`text` with every secret replaced by `***`."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        """`text` with every secret masked: a short one only where it stands as a token."""
+        return redact(text, self._secrets)
 
 
 def report_failure(error: BaseException, *, debug: bool, redact: Redactor) -> ExitCode:
