@@ -26,6 +26,9 @@ DEFAULT_WAIT_TIMEOUT = 600.0
 #: Client-side rate limit: inside the service's per-IP limits (see `RateLimit`).
 DEFAULT_RATE_LIMIT = RateLimit()
 
+#: Where the API's own paths start; a base URL ends before it.
+_API_PATH_ROOT = "/v1"
+
 ENV_API_KEY = "MAGNIFIC_API_KEY"
 ENV_BASE_URL = "MAGNIFIC_BASE_URL"
 ENV_LOG = "MAGNIFIC_LOG"
@@ -77,8 +80,11 @@ def resolve_api_key(api_key: str | None) -> str:
 def resolve_base_url(base_url: str | None) -> str:
     """The URL given, else `MAGNIFIC_BASE_URL`, else the production URL.
 
+    It is the API's root (or a proxy's): the client adds the paths (`/v1/ai/...`) itself.
+
     Raises:
-        InvalidRequestError: the URL is not an absolute http(s) URL.
+        InvalidRequestError: the URL is not an absolute http(s) URL, or it holds the API's own
+            path (`https://api.magnific.com/v1`, as OpenAI-style clients take it).
     """
     if base_url is not None and not isinstance(base_url, str):
         raise InvalidRequestError(
@@ -92,6 +98,13 @@ def resolve_base_url(base_url: str | None) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidRequestError(
             "base_url", f"must be an absolute http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}"
+        )
+    path = parsed.path.rstrip("/")
+    if path.endswith(_API_PATH_ROOT) or f"{_API_PATH_ROOT}/ai/" in f"{path}/":
+        raise InvalidRequestError(
+            "base_url",
+            f"holds the API's own path ({path!r}): drop {_API_PATH_ROOT} and what follows, the "
+            f"client adds the API's paths itself (for example {DEFAULT_BASE_URL}), got {url!r}",
         )
     return url.rstrip("/")
 

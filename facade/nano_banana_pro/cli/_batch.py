@@ -28,7 +28,7 @@ from ..ledger import TaskLedger
 from ._batch_file import Item, read_items
 from ._batch_report import describe, exit_code, outcomes, report, write_results
 from ._commands import _client
-from ._failures import PROG, CliError, ExitCode
+from ._failures import PROG, CliError, ExitCode, describe_error
 from ._numbers import COUNT, RATE, SECONDS
 from ._progress import batch_display
 from ._stopping import StoppableClock, StoppedError, stop_on_ctrl_c
@@ -144,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
         ):
             for item, request in zip(items, prepared, strict=True):
                 if request.error is not None:  # every invalid line, before anything is sent
-                    show(f"item {item.index} (line {item.line}): invalid: {request.error}", False)
+                    invalid = describe_error(request.error)
+                    show(f"item {item.index} (line {item.line}): invalid: {invalid}", False)
             try:
                 client.generate_many(
                     requests,

@@ -22,7 +22,7 @@ from ..errors import (
     WaitTimeoutError,
 )
 from ..task import Task, TaskStatus
-from ._failures import PROG, CliError, ExitCode, exit_code_for
+from ._failures import PROG, CliError, ExitCode, describe_error, exit_code_for
 from ._options import create_options
 from ._output import print_files, print_json, print_tasks, task_json
 from ._progress import status_display
@@ -76,8 +76,8 @@ def list_tasks(args: argparse.Namespace) -> int:
     """Print the key's tasks and their statuses."""
     with _client(args) as client:
         tasks = client.list()
-    if args.json:
-        print_json([task_json(task) for task in tasks])
+    if args.json:  # the list reports no images (`status` does): no `"generated": []` for them
+        print_json([task_json(task, images=False) for task in tasks])
     elif tasks:
         print_tasks(tasks)
     else:
@@ -185,7 +185,7 @@ def _print_failure(
         print_json(
             {
                 "task_id": task_id,
-                "error": " ".join(str(error).split()) or "interrupted",
+                "error": describe_error(error) or "interrupted",
                 "error_type": type(error).__name__,
                 "resume": resume,
             }
