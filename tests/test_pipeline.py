@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -119,7 +120,10 @@ def test_check_generated_fails_when_the_spec_changes_without_regenerating(repo_c
     assert '+    CANCELLED = "CANCELLED"' in result.stdout
 
 
-def test_the_wheel_ships_both_packages_and_they_import(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built as pip builds it for an install."""
+    folder = tmp_path_factory.mktemp("wheel")
     built = run(
         [
             sys.executable,
@@ -129,17 +133,24 @@ def test_the_wheel_ships_both_packages_and_they_import(tmp_path: Path) -> None:
             "--no-deps",
             "-q",
             "-w",
-            str(tmp_path),
+            str(folder),
             str(REPO_ROOT),
         ],
         REPO_ROOT,
     )
     assert built.returncode == 0, built.stderr
-    (wheel,) = tmp_path.glob("magnific_nano_banana_pro-*.whl")
+    (path,) = folder.glob("magnific_nano_banana_pro-*.whl")
+    return path
+
+
+def test_the_wheel_ships_both_packages_and_they_import(wheel: Path, tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "nano_banana_pro/py.typed" in names
+    assert "nano_banana_pro_api/py.typed" in names
     assert "nano_banana_pro_api/client.py" in names
-    assert not [name for name in names if name.startswith(("facade/", "generated/", "tests/"))]
+    assert not [
+        name for name in names if name.startswith(("facade/", "generated/", "tests/", "openapi/"))
+    ]
     code = (
         f"import sys; sys.path.insert(0, {str(wheel)!r}); "
         "import nano_banana_pro, nano_banana_pro_api; "
@@ -148,3 +159,49 @@ def test_the_wheel_ships_both_packages_and_they_import(tmp_path: Path) -> None:
     imported = run([sys.executable, "-c", code], tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.count(str(wheel)) == 2
+
+
+USER_CODE = """\
+from nano_banana_pro import NanoBananaPro
+from nano_banana_pro_api.models import TaskStatus
+
+
+def status_of(client: NanoBananaPro, task_id: str) -> TaskStatus:
+    return client.get(task_id).status
+"""
+
+
+def test_a_users_code_passes_mypy_strict_against_the_installed_wheel(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """Both packages are typed (PEP 561) where a user installs them: in site-packages."""
+    venv = tmp_path / "venv"
+    assert run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path).returncode == 0
+    python = venv / "bin" / "python"
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site_packages = Path(run([str(python), "-c", purelib], tmp_path).stdout.strip())
+    zipfile.ZipFile(wheel).extractall(site_packages)  # what installing a wheel amounts to
+    # httpx and attrs, from the project's environment (its .pth files are not read from there).
+    project_site = run([str(VENV / "bin" / "python"), "-c", purelib], tmp_path).stdout.strip()
+    (site_packages / "dependencies.pth").write_text(project_site + "\n")
+    (tmp_path / "user.py").write_text(USER_CODE)
+
+    def mypy() -> subprocess.CompletedProcess[str]:
+        command = [str(VENV / "bin" / "mypy"), "--strict", "--python-executable", str(python)]
+        options = ["--no-incremental", "--cache-dir", str(tmp_path / ".mypy_cache")]
+        env = {name: value for name, value in os.environ.items() if name != "MYPYPATH"}
+        return subprocess.run(
+            [*command, *options, "user.py"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    checked = mypy()
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (site_packages / "nano_banana_pro_api" / "py.typed").unlink()
+    untyped = mypy()  # the check bites: without the marker, mypy skips the package
+    assert untyped.returncode != 0
+    assert 'Skipping analyzing "nano_banana_pro_api.models"' in untyped.stdout

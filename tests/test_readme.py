@@ -133,3 +133,28 @@ def test_the_reliability_section_states_the_suites_own_fault_count() -> None:
     stated = re.search(r"\*\*(\d+) faults\*\*", (REPO_ROOT / CONTRIBUTING).read_text())
     assert stated is not None
     assert int(stated.group(1)) == len(FAULTS)
+
+
+def test_nothing_says_to_install_from_pypi_by_name() -> None:
+    """It is not on PyPI: every install instruction is from a checkout."""
+    readme = (REPO_ROOT / README).read_text(encoding="utf-8")
+    assert "not on PyPI" in readme
+    sources = [REPO_ROOT / README, REPO_ROOT / CONTRIBUTING, REPO_ROOT / "pyproject.toml"]
+    sources += sorted((REPO_ROOT / "facade").rglob("*.py"))
+    by_name = re.compile(r"pip install [\"']?magnific-nano-banana-pro")
+    assert [str(path) for path in sources if by_name.search(path.read_text("utf-8"))] == []
+
+
+def test_the_readme_says_what_is_known_of_each_resolution() -> None:
+    from nano_banana_pro import Resolution
+
+    readme = " ".join((REPO_ROOT / README).read_text(encoding="utf-8").split())
+    unexplained = [member for member in Resolution if "not explained" in member.description]
+    assert {str(member) for member in unexplained} == {"low", "medium", "high"}
+    assert "`low medium high`: accepted by the API, not explained upstream" in readme
+
+
+def test_the_readme_says_which_webhook_secrets_verify() -> None:
+    readme = " ".join((REPO_ROOT / README).read_text(encoding="utf-8").split())
+    assert "each reading of the secret" in readme
+    assert "base64 after `whsec_`, padded or not, or UTF-8" in readme

@@ -29,6 +29,9 @@ DEFAULT_WAIT_TIMEOUT = 600.0
 #: Client-side rate limit: inside the service's per-IP limits (see `RateLimit`).
 DEFAULT_RATE_LIMIT = RateLimit()
 
+#: Where the API's own paths start; a base URL ends before it.
+_API_PATH_ROOT = "/v1"
+
 ENV_API_KEY = "MAGNIFIC_API_KEY"
 ENV_BASE_URL = "MAGNIFIC_BASE_URL"
 ENV_LOG = "MAGNIFIC_LOG"
@@ -40,24 +43,34 @@ def user_agent() -> str:
     return f"magnific-nano-banana-pro/{__version__} httpx/{httpx.__version__}"
 
 
+def given_api_key(api_key: str | None) -> str | None:
+    """The key given, else `MAGNIFIC_API_KEY`, as it is (None when neither is set)."""
+    return api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+
+
+def normalise_api_key(key: str) -> str:
+    """The key as the client sends it: without surrounding whitespace (a `.env` newline)."""
+    return key.strip()
+
+
 def resolve_api_key(api_key: str | None) -> str:
-    """The key given, else `MAGNIFIC_API_KEY`.
+    """The key given, else `MAGNIFIC_API_KEY`, normalised (`normalise_api_key`).
 
     Raises:
         InvalidRequestError: neither is set, the key is blank, or it holds characters no
             API key has (an HTTP header could not carry it).
     """
-    key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+    key = given_api_key(api_key)
     if key is not None and not isinstance(key, str):
         raise InvalidRequestError("api_key", f"must be a string, got {type(key).__name__}")
-    if not key or not key.strip():
+    if not key or not normalise_api_key(key):
         raise InvalidRequestError(
             "api_key",
             f"no API key: pass api_key=... or set {ENV_API_KEY} "
             "(for offline use, run `nano-banana-pro fake-server` and point "
             f"{ENV_BASE_URL} at it with any key)",
         )
-    key = key.strip()
+    key = normalise_api_key(key)
     if not all("!" <= character <= "~" for character in key):
         # Never quote the key: it would end up in logs.
         raise InvalidRequestError(
@@ -70,8 +83,11 @@ def resolve_api_key(api_key: str | None) -> str:
 def resolve_base_url(base_url: str | None) -> str:
     """The URL given, else `MAGNIFIC_BASE_URL`, else the production URL.
 
+    It is the API's root (or a proxy's): the client adds the paths (`/v1/ai/...`) itself.
+
     Raises:
-        InvalidRequestError: the URL is not an absolute http(s) URL.
+        InvalidRequestError: the URL is not an absolute http(s) URL, or it holds the API's own
+            path (`https://api.magnific.com/v1`, as OpenAI-style clients take it).
     """
     if base_url is not None and not isinstance(base_url, str):
         raise InvalidRequestError(
@@ -85,6 +101,13 @@ def resolve_base_url(base_url: str | None) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidRequestError(
             "base_url", f"must be an absolute http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}"
+        )
+    path = parsed.path.rstrip("/")
+    if path.endswith(_API_PATH_ROOT) or f"{_API_PATH_ROOT}/ai/" in f"{path}/":
+        raise InvalidRequestError(
+            "base_url",
+            f"holds the API's own path ({path!r}): drop {_API_PATH_ROOT} and what follows, the "
+            f"client adds the API's paths itself (for example {DEFAULT_BASE_URL}), got {url!r}",
         )
     return url.rstrip("/")
 

@@ -32,7 +32,11 @@ STATUS_TABLE: dict[int, tuple[type[APIError], str]] = {
     401: (AuthenticationError, "Check the key: pass api_key=... or set MAGNIFIC_API_KEY"),
     402: (PermissionDeniedError, "The account may be out of credits: check its billing"),
     403: (PermissionDeniedError, "This key may not do this: check its permissions"),
-    404: (NotFoundError, "No such task (ids expire): check the id, or list() the tasks"),
+    404: (
+        NotFoundError,
+        "No such task (ids expire): check the id against list(), and that base_url is the "
+        "API's root",
+    ),
     408: (APIError, "The service timed out waiting for the request: try again"),
     429: (RateLimitError, "Too many requests: slow down, or raise max_retries"),
 }

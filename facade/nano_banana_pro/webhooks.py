@@ -9,12 +9,20 @@ parsed and serialised again rarely has the same bytes, and its signature no long
 
 The replay check is on by default: a delivery whose timestamp is more than `tolerance` seconds
 (300) away from now, in the past or in the future, is refused. `tolerance=None` turns it off.
+
+Which bytes key the HMAC is not settled by Magnific's docs, so `verify` accepts a signature made
+under any reading of the secret: for a `whsec_` secret, the base64 decoding of the rest (padded
+or not, as Standard Webhooks does) and the UTF-8 bytes of the whole string (as community code
+does); for another secret, its UTF-8 bytes and, when it is valid base64, its decoding. Every key
+is compared with every `v1` signature, in constant time. `sign` signs the Standard Webhooks way.
+
+`unwrap` then checks the signed body against the spec's webhook schema (`task_id`, `status`,
+`generated`), but for the status values: one the client does not know yet is kept, not refused.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -23,6 +31,8 @@ import re
 import time
 from collections.abc import Mapping
 
+from ._schema_check import problems
+from ._spec import WEBHOOK_PAYLOAD
 from .errors import WebhookVerificationError
 from .task import Task
 
@@ -46,6 +56,24 @@ _SIGNATURE_VERSION = "v1"
 _STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 #: Unix seconds, as sent: digits only, and few enough to convert (Python refuses > 4300).
 _TIMESTAMP_PATTERN = re.compile(r"[0-9]{1,15}")
+_HOW_TO_GIVE_A_SECRET = f"pass secret= or set the {SECRET_ENV_VAR} environment variable"
+_NOT_BASE64 = (
+    "the webhook secret starts with 'whsec_' but the rest is not valid base64; "
+    "copy the whole secret as shown in the dashboard"
+)
+#: The spec's schema of a delivery, with any status string allowed: the service may add statuses
+#: before a regeneration, and `Task` keeps them as pseudo-members.
+_PAYLOAD_SCHEMA = {
+    **WEBHOOK_PAYLOAD,
+    "properties": {
+        **WEBHOOK_PAYLOAD["properties"],
+        "status": {
+            key: value
+            for key, value in WEBHOOK_PAYLOAD["properties"]["status"].items()
+            if key != "enum"
+        },
+    },
+}
 
 
 def sign(payload: bytes | str, *, secret: str, webhook_id: str, timestamp: int) -> dict[str, str]:
@@ -53,7 +81,8 @@ def sign(payload: bytes | str, *, secret: str, webhook_id: str, timestamp: int) 
 
     Args:
         payload: The body to sign (a `str` is encoded as UTF-8).
-        secret: The webhook secret; a `whsec_`-prefixed secret is base64-decoded after the prefix.
+        secret: The webhook secret; a `whsec_`-prefixed secret is base64-decoded after the prefix
+            (padded or not), another one is used as its UTF-8 bytes.
         webhook_id: The delivery's id.
         timestamp: The delivery's time, in Unix seconds.
 
@@ -61,9 +90,10 @@ def sign(payload: bytes | str, *, secret: str, webhook_id: str, timestamp: int) 
         `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,<base64 signature>`).
 
     Raises:
-        ValueError: the secret is empty, or `whsec_`-prefixed but not base64 after the prefix.
+        ValueError: the secret is empty, or `whsec_`-prefixed but not base64 after the prefix, or
+            a `str` given is not valid Unicode.
     """
-    signature = _signature(_signing_key(secret), webhook_id, str(timestamp), _as_bytes(payload))
+    signature = _signature(_signing_key(secret), webhook_id, str(timestamp), _utf8(payload))
     return {
         _ID_HEADER: webhook_id,
         _TIMESTAMP_HEADER: str(timestamp),
@@ -86,6 +116,8 @@ def verify(
         headers: The request headers, any mapping (`httpx.Headers`, a framework's headers, a
             dict); names are matched case-insensitively.
         secret: The webhook secret. Defaults to the `MAGNIFIC_WEBHOOK_SECRET` environment variable.
+            Every reading of it is tried (see the module's docstring): base64 after a `whsec_`
+            prefix, padded or not, and the UTF-8 bytes of the whole string.
         tolerance: Seconds the `webhook-timestamp` may differ from `now`, either way (on by
             default, against replayed deliveries). `None` turns the replay check off.
         now: The current Unix time; defaults to `time.time()`.
@@ -94,20 +126,31 @@ def verify(
         WebhookVerificationError: no secret was given, a header is missing or malformed, the
             timestamp is outside the window, or no `v1` signature matches. The message says which.
     """
-    key = _resolve_key(secret)
+    resolved = _resolve_secret(secret)
+    keys = _verification_keys(resolved)
     found = _required_headers(headers)
     timestamp = _parse_timestamp(found[_TIMESTAMP_HEADER])
     if tolerance is not None:
         _check_window(timestamp, tolerance=tolerance, now=time.time() if now is None else now)
     candidates = _v1_signatures(found[_SIGNATURE_HEADER])
-    expected = _signature(
-        key, found[_ID_HEADER], found[_TIMESTAMP_HEADER], _as_bytes(payload)
-    ).encode("ascii")
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+    try:
+        body = _utf8(payload, what="the body")
+        expected = [
+            _signature(key, found[_ID_HEADER], found[_TIMESTAMP_HEADER], body).encode("ascii")
+            for key in keys
+        ]
+    except ValueError as exc:
+        raise WebhookVerificationError(
+            f"{exc}: pass the raw body and headers as received"
+        ) from None
+    # Every comparison is made (a list, not a short-circuiting any()): the time taken does not
+    # tell which reading of the secret, or which signature, matched.
+    matches = [hmac.compare_digest(mine, theirs) for mine in expected for theirs in candidates]
+    if not any(matches):
         raise WebhookVerificationError(
             "no webhook-signature matches: the secret is wrong, or the body, webhook-id or "
             "webhook-timestamp was altered. Verify the raw body bytes as received, before any "
-            "JSON parsing."
+            f"JSON parsing.{_secret_hint(resolved)}"
         )
 
 
@@ -132,8 +175,9 @@ def unwrap(
         The task, with its status (a status this client does not know is kept, not refused).
 
     Raises:
-        WebhookVerificationError: verification failed, or the signed body is not a JSON task
-            object (`task_id`, `status`, `generated`).
+        WebhookVerificationError: verification failed, or the signed body is not the task object
+            the spec describes (`task_id` a UUID string, `status` a string, `generated` a list
+            of URLs); the message names the field at fault.
     """
     verify(payload, headers, secret, tolerance=tolerance, now=now)
     try:
@@ -143,59 +187,98 @@ def unwrap(
             f"the signature is valid but the body is not valid JSON ({exc}); "
             "pass the body the service sent, unchanged"
         ) from None
-    if not isinstance(body, dict):
+    except RecursionError:
         raise WebhookVerificationError(
-            f"the signature is valid but the body is a JSON {type(body).__name__}, "
-            "not a task object"
+            "the signature is valid but the body's JSON is nested too deeply to be a task"
+        ) from None
+    found = problems(body, _PAYLOAD_SCHEMA, name="body")
+    if found:
+        raise WebhookVerificationError(
+            "the signature is valid but the body is not a task: "
+            + "; ".join(f"{problem['name']}: {problem['reason']}" for problem in found)
         )
+    return Task.from_payload(body)
+
+
+def _utf8(text: bytes | str, *, what: str = "the payload") -> bytes:
+    """`text` as UTF-8 bytes (bytes are kept as they are).
+
+    Raises:
+        ValueError: a `str` that is not valid Unicode (a lone surrogate).
+    """
+    if isinstance(text, bytes):
+        return text
     try:
-        return Task.from_payload(body)
-    except KeyError as exc:
-        raise WebhookVerificationError(
-            f"the signature is valid but the body is not a task: missing field {exc}"
-        ) from None
-    except TypeError as exc:
-        raise WebhookVerificationError(
-            f"the signature is valid but the body is not a task: {exc}"
-        ) from None
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # The codec's message quotes the character: keep it (a secret's, maybe) out of ours.
+        raise ValueError(f"{what} is not valid Unicode (it holds a lone surrogate)") from None
 
 
-def _as_bytes(payload: bytes | str) -> bytes:
-    return payload.encode("utf-8") if isinstance(payload, str) else payload
+def _base64(text: str) -> bytes | None:
+    """`text` decoded as standard base64, padded or not; None when it is not base64."""
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True) or None
+    except ValueError:  # binascii.Error, or characters outside ASCII
+        return None
 
 
 def _signing_key(secret: str) -> bytes:
-    """The HMAC key: base64-decoded after a `whsec_` prefix (Standard Webhooks), else UTF-8."""
+    """The key `sign` uses: base64 after a `whsec_` prefix (Standard Webhooks), else UTF-8.
+
+    Raises:
+        ValueError: the secret is empty, not valid Unicode, or `whsec_` and then not base64.
+    """
     if not secret:
         raise ValueError("the webhook secret is empty")
     if not secret.startswith(_STANDARD_SECRET_PREFIX):
-        return secret.encode("utf-8")
+        return _utf8(secret, what="the webhook secret")
+    key = _base64(secret.removeprefix(_STANDARD_SECRET_PREFIX))
+    if key is None:
+        raise ValueError(_NOT_BASE64)
+    return key
+
+
+def _verification_keys(secret: str) -> list[bytes]:
+    """Every key a sender may have made of `secret` (see the module's docstring).
+
+    Raises:
+        WebhookVerificationError: the secret is empty or not valid Unicode.
+    """
+    if not secret:
+        raise WebhookVerificationError(f"the webhook secret is empty ({_HOW_TO_GIVE_A_SECRET})")
     try:
-        return base64.b64decode(secret.removeprefix(_STANDARD_SECRET_PREFIX), validate=True)
-    except binascii.Error:
-        # The decoder's message may quote the secret's characters: keep it out of ours.
-        raise ValueError(
-            "the webhook secret starts with 'whsec_' but the rest is not valid base64; "
-            "copy the whole secret as shown in the dashboard"
-        ) from None
+        whole = _utf8(secret, what="the webhook secret")
+    except ValueError as exc:
+        raise WebhookVerificationError(f"{exc} ({_HOW_TO_GIVE_A_SECRET})") from None
+    decoded = _base64(secret.removeprefix(_STANDARD_SECRET_PREFIX))
+    return [whole] if decoded is None else [decoded, whole]
 
 
-def _resolve_key(secret: str | None) -> bytes:
+def _secret_hint(secret: str) -> str:
+    """Why a `whsec_` secret may be wrong: the rest of it is not base64 (a partial copy?)."""
+    if (
+        secret.startswith(_STANDARD_SECRET_PREFIX)
+        and _base64(secret.removeprefix(_STANDARD_SECRET_PREFIX)) is None
+    ):
+        return f" Note: {_NOT_BASE64}."
+    return ""
+
+
+def _resolve_secret(secret: str | None) -> str:
     resolved = secret if secret is not None else os.environ.get(SECRET_ENV_VAR)
     if resolved is None:
-        raise WebhookVerificationError(
-            f"no webhook secret: pass secret= or set the {SECRET_ENV_VAR} environment variable"
-        )
-    try:
-        return _signing_key(resolved)
-    except ValueError as exc:
-        raise WebhookVerificationError(
-            f"{exc} (pass secret= or set the {SECRET_ENV_VAR} environment variable)"
-        ) from None
+        raise WebhookVerificationError(f"no webhook secret: {_HOW_TO_GIVE_A_SECRET}")
+    return resolved
 
 
 def _signature(key: bytes, webhook_id: str, timestamp: str, body: bytes) -> str:
-    signed_content = f"{webhook_id}.{timestamp}.".encode() + body
+    """base64(HMAC-SHA256(key, `{webhook_id}.{timestamp}.{body}`)).
+
+    Raises:
+        ValueError: the webhook id is not valid Unicode.
+    """
+    signed_content = _utf8(f"{webhook_id}.{timestamp}.", what="the webhook-id") + body
     digest = hmac.new(key, signed_content, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 

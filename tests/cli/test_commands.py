@@ -88,9 +88,7 @@ def test_no_wait_then_status_wait_download_and_list(cli: Cli, fake: FakeMagnific
     assert f"waiting for task {task_id}" in waited.stderr
     [file] = json.loads(downloaded.stdout)["files"]
     assert png_size(cli.cwd / file) == (128, 128)  # 1:1 at 2K, at the fake's 1/16 scale
-    assert json.loads(listed.stdout) == [
-        {"task_id": task_id, "status": "COMPLETED", "generated": []}
-    ]
+    assert json.loads(listed.stdout) == [{"task_id": task_id, "status": "COMPLETED"}]
     assert listed_text.stdout == f"{task_id} COMPLETED\n"
 
 

@@ -147,4 +147,4 @@ def test_a_bad_base_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--api-key", "k", "--base-url", "ftp://example.com", "list"]) == 2
 
     [line] = error_lines(capsys.readouterr().err)
-    assert "base_url: must be an absolute http(s) URL" in line
+    assert "--base-url: must be an absolute http(s) URL" in line

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from nano_banana_pro import __version__
 from nano_banana_pro.cli import ExitCode, main
 from tests.cli.conftest import API_KEY, FAST_POLL, PROMPT, SLOW_TASK, Cli, error_lines
 
@@ -106,3 +107,23 @@ def test_importing_the_package_does_not_import_the_cli() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout == "False\n"
+
+
+def test_python_dash_m_runs_the_cli_and_importing_it_runs_nothing() -> None:
+    version = subprocess.run(
+        [sys.executable, "-m", "nano_banana_pro", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (version.returncode, version.stdout) == (0, f"nano-banana-pro {__version__}\n")
+    usage = subprocess.run(
+        [sys.executable, "-m", "nano_banana_pro"], capture_output=True, text=True, check=False
+    )
+    assert usage.returncode == 2
+    assert "usage: nano-banana-pro" in usage.stderr
+    script = "import sys, nano_banana_pro.__main__; print('nano_banana_pro.cli' in sys.modules)"
+    imported = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert imported.stdout == "False\n"

@@ -76,6 +76,31 @@ def test_every_answer_becomes_a_typed_error_never_a_parsing_error(
 
 
 @pytest.mark.parametrize(
+    ("status", "error_class", "reason"),
+    [
+        (400, BadRequestError, "Bad Request"),
+        (401, AuthenticationError, "Unauthorized"),
+        (404, NotFoundError, "Not Found"),
+        (429, RateLimitError, "Too Many Requests"),
+        (500, ServerError, "Internal Server Error"),
+        (503, ServerError, "Service Unavailable"),
+    ],
+)
+def test_an_empty_error_body_is_the_typed_error_worded_by_its_reason_phrase(
+    make_client: Any, server: ScriptedServer, status: int, error_class: type[APIError], reason: str
+) -> None:
+    # Valid upstream: the official error schemas do not require `message`.
+    server.on("GET", json_response(status, {}))
+    with pytest.raises(error_class) as caught:
+        make_client(max_retries=0).get(TASK_ID)
+    assert type(caught.value) is error_class
+    assert caught.value.message == reason
+    assert str(caught.value).startswith(f"HTTP {status}: {reason}. ")
+    assert caught.value.body == {}
+    assert caught.value.task_id == TASK_ID
+
+
+@pytest.mark.parametrize(
     ("body", "expected"),
     [
         (

@@ -330,3 +330,40 @@ def test_violations_read_as_one_line_per_problem_with_the_schema_details() -> No
     (line,) = response_violations(response)
     assert "data/0: 'status' is a required property" in line
     assert "data/0/task_id: 'x' is not a 'uuid'" in line
+
+
+# The official document's error schemas do not require `message`: an empty `{}` error body is
+# valid upstream, so it is valid here, for every documented error of every operation.
+EMPTY_ERROR_BODIES = {
+    f"{operation}: {status} {{}} ({content_type})": (method, path, status, content_type)
+    for operation, method, path in (
+        (CREATE, "POST", API_PATH),
+        (LIST, "GET", API_PATH),
+        (GET, "GET", TASK),
+    )
+    for status in (400, 401, 500, 503, *((404,) if operation == GET else ()), 429)
+    for content_type in (
+        ("application/json", "application/problem+json") if status == 400 else ("application/json",)
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "content_type"),
+    EMPTY_ERROR_BODIES.values(),
+    ids=EMPTY_ERROR_BODIES,
+)
+def test_an_empty_error_body_matches_the_spec(
+    method: str, path: str, status: int, content_type: str
+) -> None:
+    request = httpx.Request(method, DEFAULT_BASE_URL + path)
+    response = httpx.Response(
+        status, content=b"{}", headers={"content-type": content_type}, request=request
+    )
+    assert response_violations(response) == []
+
+
+def test_no_error_schema_requires_a_message(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for name in ("ErrorMessage", "Problem", "ProblemDetails"):
+        assert "message" not in schemas[name].get("required", []), name

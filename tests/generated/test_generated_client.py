@@ -177,6 +177,40 @@ def test_error_responses_parse_through_the_operation() -> None:
     assert response.parsed.message == "AI resource not found"
 
 
+ERROR_CALLS = {
+    "create": lambda c: create_image_from_text_nano_banana_pro.sync_detailed(
+        client=c, body=CreateImageRequest(prompt="A suited raccoon")
+    ),
+    "list": lambda c: get_all_nano_banana_pro_tasks.sync_detailed(client=c),
+    "get": lambda c: get_nano_banana_pro_task_status.sync_detailed(TASK_ID, client=c),
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "status"),
+    [
+        (operation, status)
+        for operation in ERROR_CALLS
+        for status in (400, 401, 404, 429, 500, 503)
+        if status != 404 or operation == "get"  # 404: documented on the task-by-id call only
+    ],
+)
+def test_an_empty_error_body_parses_through_every_operation(operation: str, status: int) -> None:
+    seen: list[httpx.Request] = []
+    response = ERROR_CALLS[operation](client_answering(status, {}, seen))
+    assert response.status_code == status
+    assert isinstance(response.parsed, ErrorMessage)
+    assert response.parsed.to_dict() == {}
+
+
+def test_an_empty_problem_body_parses() -> None:
+    seen: list[httpx.Request] = []
+    client = client_answering(400, {}, seen, content_type="application/problem+json")
+    response = ERROR_CALLS["create"](client)
+    assert isinstance(response.parsed, ErrorMessage | ProblemDetails)
+    assert ProblemDetails.from_dict({"problem": {}}).to_dict() == {"problem": {}}
+
+
 def test_an_unknown_status_and_unknown_fields_parse_without_an_exception() -> None:
     seen: list[httpx.Request] = []
     body = {

@@ -159,34 +159,114 @@ def test_verify_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> No
 # --- secrets ------------------------------------------------------------------------------
 
 
-def test_whsec_secret_is_base64_decoded_after_the_prefix() -> None:
-    raw_key = b"\x00\x01binary key\xff"
-    secret = "whsec_" + base64.b64encode(raw_key).decode()
-    signature = expected_signature(raw_key, WEBHOOK_ID, TIMESTAMP, BODY)
-    headers = {
+def headers_signed_with(key: bytes, body: bytes = BODY) -> dict[str, str]:
+    """Headers whose signature is keyed with `key` itself, computed without the module."""
+    return {
         "webhook-id": WEBHOOK_ID,
         "webhook-timestamp": str(TIMESTAMP),
-        "webhook-signature": f"v1,{signature}",
+        "webhook-signature": f"v1,{expected_signature(key, WEBHOOK_ID, TIMESTAMP, body)}",
     }
+
+
+RAW_KEY = b"\x00\x01binary key\xff"  # 15 bytes: its base64 has one `=` of padding
+PADDED = "whsec_" + base64.b64encode(RAW_KEY).decode()
+UNPADDED = PADDED.rstrip("=")
+
+
+@pytest.mark.parametrize("secret", [PADDED, UNPADDED], ids=["padded", "unpadded"])
+def test_whsec_secret_is_base64_decoded_after_the_prefix_padded_or_not(secret: str) -> None:
+    assert secret.endswith("=") == (secret == PADDED)
+    headers = headers_signed_with(RAW_KEY)
 
     verify(BODY, headers, secret, now=TIMESTAMP)
     assert sign(BODY, secret=secret, webhook_id=WEBHOOK_ID, timestamp=TIMESTAMP) == headers
-    # The UTF-8 bytes of the whole string are not the key.
-    utf8_signature = expected_signature(secret.encode(), WEBHOOK_ID, TIMESTAMP, BODY)
+
+
+@pytest.mark.parametrize("secret", [PADDED, UNPADDED, "whsec_not*base64!"])
+def test_whsec_secret_read_as_the_utf8_bytes_of_the_whole_string_verifies_too(
+    secret: str,
+) -> None:
+    # The community convention: HMAC keyed with the secret's UTF-8 bytes, `whsec_` included.
+    verify(BODY, headers_signed_with(secret.encode()), secret, now=TIMESTAMP)
+
+
+@pytest.mark.parametrize(
+    ("secret", "keys"),
+    [
+        pytest.param(SECRET, [SECRET.encode()], id="not-base64"),
+        pytest.param("c2VjcmV0IGtleQ==", [b"c2VjcmV0IGtleQ==", b"secret key"], id="base64"),
+        pytest.param("c2VjcmV0IGtleQ", [b"c2VjcmV0IGtleQ", b"secret key"], id="base64-unpadded"),
+    ],
+)
+def test_a_plain_secret_verifies_as_utf8_and_as_base64_when_it_is_base64(
+    secret: str, keys: list[bytes]
+) -> None:
+    for key in keys:
+        verify(BODY, headers_signed_with(key), secret, now=TIMESTAMP)
     assert "no webhook-signature matches" in rejection(
-        BODY, {**headers, "webhook-signature": f"v1,{utf8_signature}"}, secret=secret
+        BODY, headers_signed_with(b"secret key"), secret=SECRET
+    )
+    # sign() keeps one reading: the UTF-8 bytes of a secret without `whsec_`.
+    assert sign(BODY, secret=secret, webhook_id=WEBHOOK_ID, timestamp=TIMESTAMP) == (
+        headers_signed_with(secret.encode())
     )
 
 
-def test_whsec_secret_that_is_not_base64_is_refused() -> None:
+@pytest.mark.parametrize("matching", [0, 1, None], ids=["first", "second", "none"])
+def test_every_key_is_compared_with_every_signature_whichever_matches(
+    monkeypatch: pytest.MonkeyPatch, matching: int | None
+) -> None:
+    calls: list[tuple[bytes, bytes]] = []
+    real_compare = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real_compare(a, b)
+
+    monkeypatch.setattr("nano_banana_pro.webhooks.hmac.compare_digest", spy)
+    keys = [RAW_KEY, PADDED.encode()]  # the two readings of PADDED
+    entries = ["v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "v1,bm90IGl0"]
+    if matching is not None:
+        entries.append(headers_signed_with(keys[matching])["webhook-signature"])
+    headers = {**headers_signed_with(RAW_KEY), "webhook-signature": " ".join(entries)}
+
+    if matching is None:
+        assert "no webhook-signature matches" in rejection(BODY, headers, secret=PADDED)
+    else:
+        verify(BODY, headers, PADDED, now=TIMESTAMP)
+    assert len(calls) == len(keys) * len(entries)
+    assert {signature for _, signature in calls} == {
+        entry.removeprefix("v1,").encode() for entry in entries
+    }
+
+
+def test_whsec_secret_that_is_not_base64_cannot_sign_and_a_mismatch_says_why() -> None:
     secret = "whsec_not*base64!"
 
     message = rejection(BODY, signed_headers(), secret=secret)
 
+    assert "no webhook-signature matches" in message
     assert "not valid base64" in message
     with pytest.raises(ValueError, match="not valid base64") as caught:
         sign(BODY, secret=secret, webhook_id=WEBHOOK_ID, timestamp=TIMESTAMP)
     assert secret not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("payload", "headers", "secret"),
+    [
+        pytest.param("{\ud800}", signed_headers(), SECRET, id="body"),
+        pytest.param(BODY, {**signed_headers(), "webhook-id": "msg_\udc80"}, SECRET, id="id"),
+        pytest.param(BODY, signed_headers(), "s3cret-\ud800-key", id="secret"),
+    ],
+)
+def test_text_that_is_not_unicode_is_a_verification_error(
+    payload: bytes | str, headers: dict[str, str], secret: str
+) -> None:
+    message = rejection(payload, headers, secret=secret)
+
+    assert "Unicode" in message
+    assert "\ud800" not in message
 
 
 def test_empty_secret_is_refused() -> None:
@@ -387,10 +467,58 @@ def test_unwrap_verifies_before_parsing() -> None:
     [
         pytest.param(b"not json {", "not valid JSON", id="invalid-json"),
         pytest.param(b"\xff\xfe\x00", "not valid JSON", id="invalid-utf8"),
-        pytest.param(b"[1, 2]", "JSON list", id="not-an-object"),
-        pytest.param(b'{"status": "CREATED"}', "missing field 'task_id'", id="no-task-id"),
-        pytest.param(b'{"task_id": "t"}', "missing field 'status'", id="no-status"),
-        pytest.param(b'{"task_id": "t", "status": 3}', "status must be a string", id="bad-status"),
+        pytest.param(b"[1, 2]", "body: Expected object, received array", id="a-list"),
+        pytest.param(b"3", "body: Expected object, received number", id="a-number"),
+        pytest.param(b"true", "body: Expected object, received boolean", id="a-boolean"),
+        pytest.param(b"null", "body: Expected object, received null", id="null"),
+        pytest.param(b'"COMPLETED"', "body: Expected object, received string", id="a-string"),
+        pytest.param(b"{}", "body.task_id: Required", id="empty"),
+        pytest.param(b'{"status": "CREATED", "generated": []}', "body.task_id: Required", id="id"),
+        pytest.param(
+            b'{"task_id": null, "status": "CREATED", "generated": []}',
+            "body.task_id: Expected string, received null",
+            id="null-task-id",
+        ),
+        pytest.param(
+            b'{"task_id": 7, "status": "CREATED", "generated": []}',
+            "body.task_id: Expected string, received number",
+            id="numeric-task-id",
+        ),
+        pytest.param(
+            b'{"task_id": "t", "status": "CREATED", "generated": []}',
+            "body.task_id: Invalid uuid",
+            id="task-id-not-a-uuid",
+        ),
+        pytest.param(
+            f'{{"task_id": "{TASK_ID}", "generated": []}}'.encode(),
+            "body.status: Required",
+            id="no-status",
+        ),
+        pytest.param(
+            f'{{"task_id": "{TASK_ID}", "status": 3, "generated": []}}'.encode(),
+            "body.status: Expected string, received number",
+            id="numeric-status",
+        ),
+        pytest.param(
+            f'{{"task_id": "{TASK_ID}", "status": "CREATED"}}'.encode(),
+            "body.generated: Required",
+            id="no-generated",
+        ),
+        pytest.param(
+            f'{{"task_id": "{TASK_ID}", "status": "COMPLETED", "generated": {{}}}}'.encode(),
+            "body.generated: Expected array, received object",
+            id="generated-an-object",
+        ),
+        pytest.param(
+            f'{{"task_id": "{TASK_ID}", "status": "COMPLETED", "generated": [null]}}'.encode(),
+            "body.generated[0]: Expected string, received null",
+            id="generated-null-url",
+        ),
+        pytest.param(
+            b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            "nested too deeply",
+            id="deeply-nested",
+        ),
     ],
 )
 def test_unwrap_rejects_a_signed_body_that_is_not_a_task(body: bytes, words: str) -> None:

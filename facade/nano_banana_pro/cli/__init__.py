@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from .._config import ENV_API_KEY
+from .._config import ENV_API_KEY, normalise_api_key
 from ._failures import PROG, ExitCode, Redactor, report_failure
 from ._parser import UsageError, build_parser
 
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; defaults to `sys.argv[1:]`.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
-    redact = Redactor([os.environ.get(ENV_API_KEY), *_api_keys_in(arguments)])
+    redact = Redactor(_secrets([os.environ.get(ENV_API_KEY), *_api_keys_in(arguments)]))
     try:
         args = build_parser().parse_args(arguments)
     except UsageError as error:
@@ -42,6 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.run(args))
         except (Exception, KeyboardInterrupt) as error:
             return report_failure(error, debug=args.debug, redact=redact)
+
+
+def _secrets(keys: Sequence[str | None]) -> list[str]:
+    """Every key as the client sends it (a `.env` newline stripped).
+
+    Masking that form masks the raw one too (it holds it, between whitespace), and leaves the
+    whitespace around it: a key followed by a newline does not swallow the newline of a message.
+    """
+    return [normalise_api_key(key) for key in keys if key]
 
 
 def _api_keys_in(arguments: Sequence[str]) -> list[str]:

@@ -36,7 +36,7 @@ from ._batch_report import (
     write_results,
 )
 from ._commands import _client
-from ._failures import PROG, CliError, ExitCode
+from ._failures import PROG, CliError, ExitCode, describe_error
 from ._numbers import COUNT, RATE, SECONDS
 from ._options import add_sidecar_option
 from ._progress import batch_display
@@ -155,7 +155,8 @@ def run(args: argparse.Namespace) -> int:
         ):
             for item, request in zip(items, prepared, strict=True):
                 if request.error is not None:  # every invalid line, before anything is sent
-                    show(f"item {item.index} (line {item.line}): invalid: {request.error}", False)
+                    invalid = describe_error(request.error)
+                    show(f"item {item.index} (line {item.line}): invalid: {invalid}", False)
 
             def so_far() -> list[Outcome]:
                 return outcomes(items, prepared, finished, ledger)

@@ -19,7 +19,7 @@ from ..errors import AmbiguousCreateError, InvalidRequestError, TaskFailedError
 from ..gallery import cards_from_records, write_gallery
 from ..ledger import TaskLedger
 from ._batch_file import Item
-from ._failures import ExitCode, exit_code_for
+from ._failures import ExitCode, cli_wording, describe_error, exit_code_for
 from ._output import print_files, print_json
 
 __all__ = [
@@ -86,11 +86,11 @@ def _record(
         task_id=entry.task_id if entry else None,
         status=entry.status if entry else None,
         files=list(entry.files) if entry else [],
-        error=None if error is None else " ".join(str(error).split()),
+        error=None if error is None else describe_error(error),
         error_type=None if error is None else type(error).__name__,
     )
     if error is None and entry is not None and entry.error and entry.state != "completed":
-        record.update(error=entry.error, error_type=entry.error_type)
+        record.update(error=cli_wording(entry.error), error_type=entry.error_type)
     return record
 
 
@@ -136,7 +136,7 @@ def describe(item: Item, result: BatchResult) -> str:
     else:
         text += f"task {result.task.task_id} {result.task.status}"
     if result.error is not None:
-        text += f": {' '.join(str(result.error).split())}"
+        text += f": {describe_error(result.error)}"
     if result.recorded:
         text += " (recorded by an earlier run)"
     return text

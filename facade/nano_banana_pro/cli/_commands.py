@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY
+from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY, given_api_key, normalise_api_key
 from .._download import target_folder
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
@@ -22,7 +22,7 @@ from ..errors import (
     WaitTimeoutError,
 )
 from ..task import Task
-from ._failures import PROG, CliError, ExitCode, exit_code_for
+from ._failures import PROG, CliError, ExitCode, describe_error, exit_code_for
 from ._options import create_options
 from ._output import print_files, print_json, print_tasks, task_json
 from ._progress import status_display
@@ -76,8 +76,8 @@ def list_tasks(args: argparse.Namespace) -> int:
     """Print the key's tasks and their statuses."""
     with _client(args) as client:
         tasks = client.list()
-    if args.json:
-        print_json([task_json(task) for task in tasks])
+    if args.json:  # the list reports no images (`status` does): no `"generated": []` for them
+        print_json([task_json(task, images=False) for task in tasks])
     elif tasks:
         print_tasks(tasks)
     else:
@@ -117,7 +117,8 @@ def _client(
     """The client, configured from the options and the environment.
 
     Raises:
-        CliError: no API key anywhere (exit code AUTH).
+        CliError: no API key anywhere, or one that cannot be sent (exit code AUTH).
+        InvalidRequestError: another option (`--base-url`) was refused.
     """
     poll_schedule = None if args.poll_interval is None else PollSchedule.fixed(args.poll_interval)
     try:
@@ -131,6 +132,8 @@ def _client(
     except InvalidRequestError as error:
         if error.field != "api_key":
             raise
+        if normalise_api_key(given_api_key(args.api_key) or ""):
+            raise CliError(str(error), exit_code=ExitCode.AUTH) from None  # given, but unusable
         raise CliError(
             f"no API key: set {ENV_API_KEY} (or pass --api-key). To try the CLI offline, run "
             f"`{PROG} fake-server` and follow its hint.",
@@ -182,7 +185,7 @@ def _print_failure(
         print_json(
             {
                 "task_id": task_id,
-                "error": " ".join(str(error).split()) or "interrupted",
+                "error": describe_error(error) or "interrupted",
                 "error_type": type(error).__name__,
                 "resume": resume,
             }

@@ -1,12 +1,21 @@
-"""How a command fails: exit codes, the one table mapping exceptions to them, the error line."""
+"""How a command fails: exit codes, the one table mapping exceptions to them, the error line.
+
+The library's messages name its Python API (`pass overwrite=True`, `base_url`, `list()`), right
+for code and wrong at a shell. Rather than word each message twice, the CLI rewrites those names
+into its flags and commands on the way out, with one table (`cli_wording`): the error line,
+`--json` failure documents, batch lines and results. `tests/cli/test_cli_wording.py` feeds it
+every hint the library can give and fails on a Python name left, or a flag the CLI lacks.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import IntEnum
 
+from .._redaction import redact
 from ..errors import (
     AuthenticationError,
     BadRequestError,
@@ -21,7 +30,16 @@ from ..errors import (
     WaitTimeoutError,
 )
 
-__all__ = ["PROG", "CliError", "ExitCode", "Redactor", "exit_code_for", "report_failure"]
+__all__ = [
+    "PROG",
+    "CliError",
+    "ExitCode",
+    "Redactor",
+    "cli_wording",
+    "describe_error",
+    "exit_code_for",
+    "report_failure",
+]
 
 PROG = "nano-banana-pro"
 
@@ -50,8 +68,8 @@ class ExitCode(IntEnum):
 # of the package (RateLimitError, ServerError, APIConnectionError, DownloadError...) is SERVICE.
 _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.BAD_INPUT),
+    (OutputError, ExitCode.BAD_INPUT),  # a file in the way, an unusable --out (a DownloadError)
     (LedgerError, ExitCode.BAD_INPUT),
-    (OutputError, ExitCode.BAD_INPUT),
     (SidecarError, ExitCode.BAD_INPUT),
     (BadRequestError, ExitCode.BAD_INPUT),
     (NotFoundError, ExitCode.BAD_INPUT),
@@ -83,17 +101,55 @@ def exit_code_for(error: BaseException) -> ExitCode:
 
 
 class Redactor:
-    """Replaces the API key (and any other secret) in text about to be printed."""
+    """Replaces the API key (and any other secret) in text about to be printed (see `redact`)."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        # Longest first, so that a key containing another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s and s.strip()}, key=len, reverse=True)
+        self._secrets = tuple(secrets)
 
     def __call__(self, text: str) -> str:
-        """`text` with every secret replaced by `***`."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        """`text` with every secret masked: a short one only where it stands as a token."""
+        return redact(text, self._secrets)
+
+
+def _flag(match: re.Match[str]) -> str:
+    return "--" + match[1].replace("_", "-")
+
+
+#: The library's Python (a regular expression) -> what a person at a shell types instead, in
+#: order: the library's own "(CLI: --flag)" pointers and Python twins of a command go first.
+_CLI_WORDING: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r" \(CLI: [^)]*\)", ""),
+        (r"client\.wait\([^)]*\) or ", ""),
+        (r"client\.list\(\), ", ""),
+        (r"\b(?:client\.)?list\(\)", f"`{PROG} list`"),
+        (r"\b(?:client\.)?wait\(\) for it", f"wait for it (`{PROG} wait`)"),
+        (r"\b(?:client\.)?get\(\) the task again", "run the command again"),
+        (r"\bapi_key: ", "the API key (--api-key or MAGNIFIC_API_KEY): "),
+        (r"\bout_dir\b", "--out"),
+        (r"\bbase_url\b", "--base-url"),
+        (r"\b([a-z_]+)=(?:True|\.\.\.)", _flag),  # overwrite=True, api_key=..., aspect_ratio=...
+        (r"; raise timeout= if this persists", "; try again later"),
+        (r", or raise max_retries", ", or try again later"),
+        (r"; see invalid_params", ""),
+    )
+)
+
+
+def cli_wording(text: str) -> str:
+    """`text` with the library's Python names replaced by the CLI's flags and commands."""
+    for pattern, replacement in _CLI_WORDING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def describe_error(error: BaseException) -> str:
+    """An error's message in CLI words, on one line, with the parameters the service refused."""
+    text = " ".join(str(error).split())
+    if isinstance(error, BadRequestError) and error.invalid_params:
+        text += " (" + "; ".join(f"{name}: {reason}" for name, reason in error.invalid_params) + ")"
+    return cli_wording(text)
 
 
 def report_failure(error: BaseException, *, debug: bool, redact: Redactor) -> ExitCode:
@@ -109,5 +165,5 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
     if isinstance(error, NanoBananaProError | CliError):
-        return str(error) or type(error).__name__
+        return describe_error(error) or type(error).__name__
     return f"unexpected {type(error).__name__}: {error} (rerun with --debug for the traceback)"

@@ -13,14 +13,20 @@ from ..task import Task
 __all__ = ["print_files", "print_json", "print_tasks", "task_json"]
 
 
-def task_json(task: Task, *, files: Sequence[Path] | None = None) -> dict[str, Any]:
-    """The task as the service sent it (unknown fields kept), with `files` when some were saved."""
-    document: dict[str, Any] = {
-        **task.raw,
-        "task_id": task.task_id,
-        "status": str(task.status),
-        "generated": list(task.generated),
-    }
+def task_json(
+    task: Task, *, files: Sequence[Path] | None = None, images: bool = True
+) -> dict[str, Any]:
+    """The task as the service sent it (unknown fields kept), with `files` when some were saved.
+
+    Args:
+        task: The task.
+        files: The files saved, if any were.
+        images: False when the answer did not report the task's images (the list's items):
+            then `generated` is left as the service sent it, absent, rather than shown empty.
+    """
+    document: dict[str, Any] = {**task.raw, "task_id": task.task_id, "status": str(task.status)}
+    if images:
+        document["generated"] = list(task.generated)
     if files is not None:
         document["files"] = [str(path) for path in files]
     return document

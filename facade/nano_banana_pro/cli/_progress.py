@@ -1,7 +1,7 @@
 """Live progress on stderr: a spinner or a bar on a terminal, plain lines otherwise.
 
 A wait shows a spinner, a batch a bar. On a terminal, `rich` draws them when it is installed
-(`pip install magnific-nano-banana-pro[cli]`); without it, a line of our own redrawn in place.
+(`pip install ".[cli]"`); without it, a line of our own redrawn in place.
 """
 
 from __future__ import annotations

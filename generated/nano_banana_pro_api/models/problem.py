@@ -17,14 +17,14 @@ T = TypeVar("T", bound="Problem")
 
 @_attrs_define
 class Problem:
-    """Details of a rejected request.
+    """Details of a rejected request (`message` not required, as in the official schema).
 
     Attributes:
-        message (str):  Example: Your request parameters didn't validate..
+        message (str | Unset):  Example: Your request parameters didn't validate..
         invalid_params (list[InvalidParam] | Unset):
     """
 
-    message: str
+    message: str | Unset = UNSET
     invalid_params: list[InvalidParam] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -40,11 +40,9 @@ class Problem:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "message": message,
-            }
-        )
+        field_dict.update({})
+        if message is not UNSET:
+            field_dict["message"] = message
         if invalid_params is not UNSET:
             field_dict["invalid_params"] = invalid_params
 
@@ -55,7 +53,7 @@ class Problem:
         from ..models.invalid_param import InvalidParam
 
         d = dict(src_dict)
-        message = d.pop("message")
+        message = d.pop("message", UNSET)
 
         _invalid_params = d.pop("invalid_params", UNSET)
         invalid_params: list[InvalidParam] | Unset = UNSET

@@ -23,7 +23,7 @@ class ProblemDetails:
     shapes are accepted.
 
         Attributes:
-            problem (Problem | Unset): Details of a rejected request.
+            problem (Problem | Unset): Details of a rejected request (`message` not required, as in the official schema).
             message (str | Unset):
             invalid_params (list[InvalidParam] | Unset):
     """
