@@ -21,7 +21,7 @@ PACKAGE = REPO_ROOT / "facade" / "nano_banana_pro"
 SOURCE, TARGET = PACKAGE / "_async", PACKAGE / "_sync"
 
 SUBSTITUTIONS = [
-    (r"Awaitable\[(\w+)\]", r"\1"),
+    (r"Awaitable\[((?:[^\[\]]|\[[^\[\]]*\])+)\]", r"\1"),  # one level of brackets inside
     (r"Async([A-Z]\w*)", r"\1"),
     (r"async def", "def"),
     (r"async with", "with"),

@@ -12,6 +12,7 @@ import httpx
 
 from nano_banana_pro_api.models import CreateImageRequest
 
+from . import _watching
 from ._config import (
     check_max_retries,
     check_seconds,
@@ -91,6 +92,11 @@ class ClientCore:
                 history=[("created", time.time())],
             ),
         )
+
+    def expects_webhooks(self, task_id: str) -> bool:
+        """True when the task reports to a webhook and a receiver runs in this process."""
+        origin = self._origins.get(task_id)
+        return origin is not None and "webhook_url" in origin.request and _watching.receiving()
 
     def provenance(self, task_id: str) -> Provenance:
         """What the sidecars of a task's images say: all this client knows of it."""

@@ -29,10 +29,13 @@ __all__ = ["CompletionHistory", "PollSchedule", "TaskOrigin", "TaskOrigins", "Wa
 class PollSchedule:
     """When `wait()` polls.
 
-    Until it has learned, it polls `initial_interval` after creation (catching early failures)
-    and backs off by `factor` up to `backoff_cap`. Once `min_samples` tasks of a resolution
-    completed, it sleeps until the learned completion window opens, then polls every
-    `dense_interval`, backing off again only well past every completion seen.
+    Until it has learned, it polls `initial_interval` after creation and backs off gently, by
+    `factor` up to `backoff_cap`: a first task is someone waiting, and lag is what they feel.
+    Once `min_samples` tasks of a resolution completed (learned by this client, or remembered
+    from earlier runs), it sleeps until the learned completion window opens, then polls every
+    `dense_interval`, backing off again only well past every completion seen. While several
+    waits run, one list every `list_interval` serves them all; a wait expecting webhooks sweeps
+    every `webhook_sweep` only.
 
     Attributes:
         initial_interval: Seconds before the first poll after creation.
@@ -44,16 +47,22 @@ class PollSchedule:
         min_samples: Completed tasks of one resolution needed before the window is used.
         spread: The window opens this many standard deviations (of the log of the learned
             durations) before their mean.
+        list_interval: While several waits run, the list that tells them their statuses is
+            at most this old (seconds): one list serves them all.
+        webhook_sweep: A wait whose task reports to a receiver in this process polls (or lists)
+            this often only, as the backstop for a lost delivery (seconds).
     """
 
     initial_interval: float = 1.0
-    factor: float = 1.5
-    backoff_cap: float = 5.0
+    factor: float = 1.1
+    backoff_cap: float = 2.0
     max_interval: float = 30.0
     dense_interval: float = 1.7
     learn: bool = True
     min_samples: int = 3
     spread: float = 2.0
+    list_interval: float = 2.0
+    webhook_sweep: float = 30.0
 
     @classmethod
     def fixed(cls, interval: float) -> PollSchedule:
@@ -64,6 +73,7 @@ class PollSchedule:
             backoff_cap=interval,
             max_interval=interval,
             learn=False,
+            list_interval=interval,
         )
 
     def next_interval(

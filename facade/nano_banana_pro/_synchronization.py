@@ -10,9 +10,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["amap_bounded", "arunning_loop", "map_bounded", "running_loop"]
+if TYPE_CHECKING:
+    import asyncio
+
+    from .clock import Clock
+
+__all__ = [
+    "AsyncLock",
+    "AsyncSignal",
+    "Lock",
+    "Signal",
+    "amap_bounded",
+    "arunning_loop",
+    "map_bounded",
+    "running_loop",
+]
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -81,3 +96,103 @@ def arunning_loop() -> object:
 def running_loop() -> object:
     """None: blocking connections belong to no event loop."""
     return None
+
+
+class AsyncLock:
+    """An `asyncio.Lock` for the event loop running now (a client may outlive a loop)."""
+
+    def __init__(self) -> None:
+        self._loop: object = None
+        self._lock: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._lock is None or loop is not self._loop:
+            self._loop, self._lock = loop, asyncio.Lock()
+        await self._lock.acquire()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._lock is not None  # acquired in __aenter__
+        self._lock.release()
+
+
+class Lock:
+    """A `threading.Lock`, entered with `with`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._lock.release()
+
+
+class AsyncSignal:
+    """Wakes one waiting coroutine early; `notify()` works from any thread.
+
+    Made inside the coroutine that waits on it (it belongs to that event loop).
+    """
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the waiter now, or make its next wait return at once."""
+        import asyncio
+
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:  # another thread, with no loop of its own
+            here = None
+        if here is self._loop:
+            self._event.set()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._event.set)
+
+    async def wait(self, seconds: float, *, clock: Clock) -> None:
+        """Wait `seconds` on `clock`, or less when notified (when the clock can be woken)."""
+        if not self._event.is_set():
+            wake: Any = getattr(clock, "await_event", None)
+            if wake is None:  # a clock that only sleeps: notified at the end of the sleep
+                await clock.asleep(seconds)
+            else:
+                await wake(self._event, seconds)
+        self._event.clear()
+
+
+class Signal:
+    """Wakes one waiting thread early; `notify()` works from any thread."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def notify(self) -> None:
+        """Wake the waiter now, or make its next wait return at once."""
+        self._event.set()
+
+    def wait(self, seconds: float, *, clock: Clock) -> None:
+        """Wait `seconds` on `clock`, or less when notified (when the clock can be woken)."""
+        if not self._event.is_set():
+            wake: Any = getattr(clock, "wait_event", None)
+            if wake is None:  # a clock that only sleeps: notified at the end of the sleep
+                clock.sleep(seconds)
+            else:
+                wake(self._event, seconds)
+        self._event.clear()

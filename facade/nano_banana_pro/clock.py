@@ -6,10 +6,15 @@ in no real time and deterministically.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["Clock", "SystemClock", "VirtualClock"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["Clock", "LoopClock", "SystemClock", "VirtualClock"]
 
 
 @runtime_checkable
@@ -46,8 +51,36 @@ class SystemClock:
 
         await asyncio.sleep(max(0.0, seconds))
 
+    def wait_event(self, event: threading.Event, seconds: float) -> None:
+        """Block for `seconds`, or until `event` is set."""
+        event.wait(max(0.0, seconds))
+
+    async def await_event(self, event: asyncio.Event, seconds: float) -> None:
+        """Yield for `seconds`, or until `event` is set."""
+        import asyncio
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), max(0.0, seconds))
+
     def __repr__(self) -> str:
         return "SystemClock()"
+
+
+class LoopClock(SystemClock):
+    """The running event loop's own time: under a virtual-time loop, waits take no real time.
+
+    For asyncio code only (`monotonic()` needs a running loop); `nano_banana_pro.testing`'s
+    `run_in_virtual_time` runs a coroutine on such a loop, the fake and the client sharing it.
+    """
+
+    def monotonic(self) -> float:
+        """The running loop's `time()`."""
+        import asyncio
+
+        return asyncio.get_running_loop().time()
+
+    def __repr__(self) -> str:
+        return "LoopClock()"
 
 
 class VirtualClock:

@@ -264,7 +264,7 @@ def test_a_bad_rate_limit_is_refused(bad: dict[str, float]) -> None:
 def test_the_schedule_backs_off_until_it_has_learned() -> None:
     schedule = PollSchedule()
     pauses, previous = [], None
-    for _ in range(8):
+    for _ in range(12):
         previous = schedule.next_interval(age=0.0, previous=previous, window=None)
         pauses.append(previous)
     assert pauses[0] == schedule.initial_interval

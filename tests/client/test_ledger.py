@@ -22,7 +22,7 @@ from nano_banana_pro import (
 )
 from nano_banana_pro.clock import SystemClock
 from nano_banana_pro.ledger import ItemState, item_key
-from nano_banana_pro.testing import FakeMagnific, Schedule, documented_limits
+from nano_banana_pro.testing import FakeMagnific, RateWindow, Schedule, documented_limits
 from tests.client.conftest import AsyncDriven
 
 PROMPTS = ["A red fox", "A blue whale", "A green frog"]
@@ -255,18 +255,20 @@ def test_300_items_without_a_client_rate_limit_all_complete_under_the_services_l
 ) -> None:
     """The issue's case: 300 prompts, concurrency 100, rate_limit=None, the limits enforced.
 
-    The fake runs on the real clock with the documented windows 20 times shorter (250 requests
-    per 0.25 s, 1,200 per 6 s), so the run takes seconds; its 429s carry `Retry-After`.
+    The fake runs on the real clock with the documented windows' shape scaled down (a fifth of
+    the requests in a hundredth of the time: 50 per 0.05 s, 240 per 1.2 s), so that the run takes
+    seconds and the first hundred creates alone overrun the short window; its 429s carry
+    `Retry-After`.
     """
     fake = FakeMagnific(
         clock=SystemClock(),
         schedule=Schedule(in_progress_after=0.05, complete_after=0.2),
-        rate_limits=documented_limits(time_scale=0.05),
+        rate_limits=(RateWindow(requests=50, seconds=0.05), RateWindow(requests=240, seconds=1.2)),
     )
     options: dict[str, Any] = {
         "api_key": "test-key",
         "rate_limit": None,
-        "poll_schedule": PollSchedule.fixed(0.01),  # far more polls than the windows admit
+        "poll_schedule": PollSchedule.fixed(0.05),
         "wait_timeout": 120.0,
     }
     prompts = [f"Raccoon number {index}" for index in range(300)]

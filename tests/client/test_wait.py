@@ -84,7 +84,7 @@ def test_polling_starts_quickly_and_backs_off_to_a_cap(
     make_client: Any, server: ScriptedServer, clock: VirtualClock
 ) -> None:
     server.on("GET", IN_PROGRESS)
-    schedule = PollSchedule(initial_interval=1.0, factor=2.0, max_interval=5.0)
+    schedule = PollSchedule(initial_interval=1.0, factor=2.0, backoff_cap=5.0, max_interval=5.0)
     with pytest.raises(WaitTimeoutError):
         make_client(poll_schedule=schedule).wait(TASK_ID, wait_timeout=20.0)
     assert clock.slept[:5] == [1.0, 2.0, 4.0, 5.0, 5.0]

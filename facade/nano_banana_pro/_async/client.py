@@ -24,7 +24,7 @@ from .._config import (
 from .._download import (
     target_folder,
 )
-from .._polling import PollSchedule
+from .._polling import PollSchedule, WaitState
 from .._ratelimit import RateLimit
 from .._retry import RetryPolicy, certainly_not_acted_on
 from .._seam import request_deadline
@@ -38,6 +38,7 @@ from .batch import AsyncBatchRun
 from .download import AsyncDownloader
 from .retry import call_with_retries
 from .seam import AsyncImageHost, AsyncServiceApi
+from .watcher import AsyncWatcher
 
 __all__ = ["AsyncNanoBananaPro"]
 
@@ -97,6 +98,12 @@ class AsyncNanoBananaPro:
             timeout=self._core.timeout,
             transport=transport,
             http_client=http_client,
+        )
+        self._watcher = AsyncWatcher(
+            get=self._poll,
+            list_tasks=self._list_for,
+            clock=self._core.clock,
+            schedule=self._core.poll_schedule,
         )
         self._images = AsyncImageHost(timeout=self._core.timeout, transport=transport)
         self._downloader = AsyncDownloader(
@@ -248,25 +255,41 @@ class AsyncNanoBananaPro:
         """
         seconds = per_call_wait_timeout(wait_timeout, timeout)
         state = self._core.start_wait(task, timeout=seconds, on_update=on_update)
-        current = task if isinstance(task, Task) else None
-        while True:
-            if current is None:
-                try:
-                    with request_deadline(state.time_left()):
-                        # Polls are safe to repeat: a wait rides out 429s, 5xx and broken
-                        # connections until its own deadline, however many retries it takes.
-                        current = await self._get(
-                            state.task_id,
-                            policy=self._core.retry_policy.unbounded(),
-                            deadline=state.deadline,
-                        )
-                except NanoBananaProError as error:
-                    state.raise_if_expired(error)
-                    raise
-            if state.observe(current):
-                return current
-            await self._core.clock.asleep(state.next_pause())
-            current = None
+        first = task if isinstance(task, Task) else None
+        return await self._watcher.wait(
+            state, first, webhooks=self._core.expects_webhooks(state.task_id)
+        )
+
+    async def _poll(self, state: WaitState) -> Task:
+        """One poll of a wait: its task's own GET, never past the wait's deadline.
+
+        Raises:
+            WaitTimeoutError: the deadline passed while polling.
+            NanoBananaProError: polling failed for good (a 404, a refused key...).
+        """
+        try:
+            with request_deadline(state.time_left()):
+                # Polls are safe to repeat: a wait rides out 429s, 5xx and broken
+                # connections until its own deadline, however many retries it takes.
+                return await self._get(
+                    state.task_id,
+                    policy=self._core.retry_policy.unbounded(),
+                    deadline=state.deadline,
+                )
+        except NanoBananaProError as error:
+            state.raise_if_expired(error)
+            raise
+
+    async def _list_for(self, state: WaitState) -> builtins.list[Task]:
+        """The list that tells many waits their statuses: one attempt, within `state`'s deadline.
+
+        Raises:
+            NanoBananaProError: it failed (the wait polls its task itself this time).
+        """
+        with request_deadline(state.time_left()):
+            return await self._call(
+                self._api.list, policy=RetryPolicy(max_retries=0), idempotent=True
+            )
 
     async def generate(
         self,

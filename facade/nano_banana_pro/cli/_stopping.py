@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 
 from ..clock import SystemClock
 
 __all__ = ["StoppableClock", "StoppedError", "stop_on_ctrl_c"]
+
+#: How often a wait that a webhook can cut short looks whether the batch was stopped (seconds).
+_STOP_CHECK = 0.05
 
 
 class StoppedError(Exception):
@@ -57,3 +61,18 @@ class StoppableClock(SystemClock):
         """
         if self._stop.wait(max(0.0, seconds)):
             raise StoppedError
+
+    def wait_event(self, event: threading.Event, seconds: float) -> None:
+        """Block for `seconds`, until `event` is set, or until the batch is stopped.
+
+        Raises:
+            StoppedError: the batch was stopped.
+        """
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not event.is_set():
+            if self._stop.is_set():
+                raise StoppedError
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            event.wait(min(left, _STOP_CHECK))

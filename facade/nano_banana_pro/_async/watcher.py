@@ -1,0 +1,179 @@
+"""`AsyncWatcher`: the one completion path of a client; every wait of the client goes through it.
+
+A wait alone polls its task (`GET`), as its schedule says. While several waits run, one `list()`
+per `PollSchedule.list_interval` tells them all their statuses: a task's own GET is made only to
+read its image URLs once the list says it ended, or when the list does not show it (the list may
+be paged or cut short upstream: that task polls for itself from then on). A webhook delivery
+(`receiver.WebhookReceiver`, through `_watching`) completes a wait at once, with no request; a
+wait that expects deliveries sweeps only every `PollSchedule.webhook_sweep`, the backstop for one
+that never comes. Deadlines, `on_update`, errors and cancellation stay each wait's own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+import attrs
+
+from .. import _watching
+from .._polling import PollSchedule, WaitState
+from .._synchronization import AsyncLock, AsyncSignal
+from ..clock import Clock
+from ..errors import NanoBananaProError
+from ..task import Task, TaskStatus
+
+__all__ = ["AsyncWatcher"]
+
+#: Deliveries kept for waits that have not started yet (a webhook can beat `create()`'s answer).
+_RECENT = 4096
+
+
+@attrs.define(eq=False)
+class _Waiting:
+    """One wait in progress: how to wake it, and what a delivery or a list said."""
+
+    task_id: str
+    webhooks: bool
+    signal: AsyncSignal
+    delivered: Task | None = None
+    listed: str | None = None
+    unlisted: bool = False
+
+
+class AsyncWatcher:
+    """Every wait of one client: polls, one list for many waits, webhook deliveries."""
+
+    def __init__(
+        self,
+        *,
+        get: Callable[[WaitState], Awaitable[Task]],
+        list_tasks: Callable[[WaitState], Awaitable[list[Task]]],
+        clock: Clock,
+        schedule: PollSchedule,
+    ) -> None:
+        self._get = get
+        self._list_tasks = list_tasks
+        self._clock = clock
+        self._schedule = schedule
+        # Deliveries come from any thread: the registry is only touched under this lock, for
+        # moments, never across a wait.
+        self._registry = threading.Lock()
+        self._waiting: dict[str, list[_Waiting]] = {}
+        self._recent: OrderedDict[str, Task] = OrderedDict()
+        self._listed_at = -float("inf")
+        self._listing = AsyncLock()
+        _watching.register_watcher(self)
+
+    async def wait(self, state: WaitState, first: Task | None, *, webhooks: bool) -> Task:
+        """Until the task COMPLETED (returned) or ended otherwise, or the deadline passed.
+
+        Args:
+            state: The wait's own bookkeeping (deadline, schedule, `on_update`).
+            first: The task as already known (it counts as the first poll), or None.
+            webhooks: The task reports to a receiver in this process: deliveries are expected.
+
+        Raises:
+            TaskFailedError: the task ended without images.
+            WaitTimeoutError: the deadline passed first.
+            NanoBananaProError: polling failed for good (a 404, a refused key...).
+        """
+        me = _Waiting(task_id=state.task_id, webhooks=webhooks, signal=AsyncSignal())
+        with self._registry:
+            self._waiting.setdefault(me.task_id, []).append(me)
+            me.delivered = self._recent.pop(me.task_id, None)
+        try:
+            current = first
+            while True:
+                if current is None:
+                    current = await self._learn(me, state)
+                if state.observe(current):
+                    return current
+                current = None
+                pause = state.next_pause()
+                if me.webhooks:
+                    pause = max(pause, min(self._schedule.webhook_sweep, state.time_left()))
+                await me.signal.wait(pause, clock=self._clock)
+        finally:
+            self._leave(me)
+
+    def deliver(self, task: Task) -> None:
+        """A webhook delivery (any thread): wake every wait on that task.
+
+        A delivery never takes a wait back: a late IN_PROGRESS after COMPLETED is ignored.
+        """
+        with self._registry:
+            waits = list(self._waiting.get(task.task_id, []))
+            if not waits:
+                known = self._recent.get(task.task_id)
+                if known is None or not known.is_terminal:
+                    self._recent[task.task_id] = task
+                    self._recent.move_to_end(task.task_id)
+                    while len(self._recent) > _RECENT:
+                        self._recent.popitem(last=False)
+                return
+            for waiting in waits:
+                if waiting.delivered is None or not waiting.delivered.is_terminal:
+                    waiting.delivered = task
+        for waiting in waits:
+            waiting.signal.notify()
+
+    async def _learn(self, me: _Waiting, state: WaitState) -> Task:
+        """The task's state now: from a delivery, a list, or its own GET."""
+        if me.delivered is not None:
+            delivered, me.delivered = me.delivered, None
+            if not delivered.is_completed or delivered.generated:
+                return delivered
+        if self._others_wait(me) and not me.unlisted:
+            status = await self._listed_status(me, state)
+            if status is not None and status not in _ENDED:
+                return Task(task_id=me.task_id, status=TaskStatus(status))
+        return await self._get(state)
+
+    def _others_wait(self, me: _Waiting) -> bool:
+        with self._registry:
+            return sum(len(waits) for waits in self._waiting.values()) > 1
+
+    async def _listed_status(self, me: _Waiting, state: WaitState) -> str | None:
+        """The task's status in a list at most `list_interval` old: one list serves every wait.
+
+        None when the list failed (this round polls the task itself) or does not show the task
+        (which polls for itself from then on).
+        """
+        async with self._listing:
+            if self._clock.monotonic() - self._listed_at >= self._schedule.list_interval:
+                try:
+                    listed = await self._list_tasks(state)
+                except NanoBananaProError:
+                    return None
+                self._listed_at = self._clock.monotonic()
+                self._spread({task.task_id: str(task.status) for task in listed})
+        if me.listed is None:
+            me.unlisted = True
+        return me.listed
+
+    def _spread(self, statuses: dict[str, str]) -> None:
+        """Tell every wait its listed status; wake those whose task ended (to read it)."""
+        ended = []
+        with self._registry:
+            for task_id, waits in self._waiting.items():
+                status = statuses.get(task_id)
+                for waiting in waits:
+                    if status != waiting.listed and status in _ENDED:
+                        ended.append(waiting)
+                    waiting.listed = status
+        for waiting in ended:
+            waiting.signal.notify()
+
+    def _leave(self, me: _Waiting) -> None:
+        with self._registry:
+            waits = self._waiting.get(me.task_id, [])
+            if me in waits:
+                waits.remove(me)
+            if not waits:
+                self._waiting.pop(me.task_id, None)
+
+
+#: Listed statuses that need the task's own GET: its images, or how it ended.
+_ENDED = frozenset({"COMPLETED", "FAILED", "CANCELLED", "ERROR"})
