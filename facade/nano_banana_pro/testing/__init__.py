@@ -27,6 +27,7 @@ from ._limits import DOCUMENTED_LIMITS, RateWindow, documented_limits
 from ._log import RecordedRequest
 from ._routes import API_PATH
 from ._state import FakeTask, Schedule, ScheduleSource
+from ._virtual_time import VirtualTimeLoop, run_in_virtual_time
 
 __all__ = [
     "API_PATH",
@@ -39,8 +40,10 @@ __all__ = [
     "RecordedRequest",
     "Schedule",
     "ScheduleSource",
+    "VirtualTimeLoop",
     "WebhookDelivery",
     "WebhookSender",
     "documented_limits",
     "post_webhook",
+    "run_in_virtual_time",
 ]

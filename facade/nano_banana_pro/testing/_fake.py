@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import threading
 import time
@@ -105,6 +106,8 @@ class FakeMagnific(FaultKnobs):
         self._failing_tasks = 0
         self._reported_statuses: deque[str] = deque()
         self._limiter = RateLimiter(rate_limits)
+        #: `(clock time, order, task id, status)` of each webhook not sent yet, earliest first.
+        self._pending: list[tuple[float, int, str, str]] = []
         self.requests: list[RecordedRequest] = []
         self.tasks: dict[str, FakeTask] = {}
         self.webhook_deliveries: list[WebhookDelivery] = []
@@ -256,6 +259,9 @@ class FakeMagnific(FaultKnobs):
         )
         self._failing_tasks = max(0, self._failing_tasks - 1)
         self.tasks[task.task_id] = task
+        if task.webhook_url is not None:
+            for at, status in task.changes():
+                heapq.heappush(self._pending, (at, len(self._pending), task.task_id, status))
         return json_reply(200, {"data": task.detail(task.status_at(task.created_at))})
 
     def _get(self, task_id: str) -> Reply:
@@ -286,19 +292,31 @@ class FakeMagnific(FaultKnobs):
 
     # -- webhooks ------------------------------------------------------------------------------
 
+    def send_due_webhooks(self) -> None:
+        """Send the deliveries whose status change has come, now (else: at the next request).
+
+        For a fake on a clock that moves by itself (a `LoopClock`): call it when
+        `next_webhook_at()` comes, so that deliveries arrive as the service would send them.
+        """
+        with self._lock:
+            due = self._due_webhooks()
+        self._send(due)
+
+    def next_webhook_at(self) -> float | None:
+        """When the next delivery falls due, on the fake's clock; None when none is pending."""
+        with self._lock:
+            return self._pending[0][0] if self._pending else None
+
     def _due_webhooks(self) -> list[tuple[str, bytes, int]]:
         """`(url, body, unix time)` of the status changes not yet notified; marks them notified."""
         now = self._clock.monotonic()
         due = []
-        for task in self.tasks.values():
-            if task.webhook_url is None:
-                continue
-            changes = [change for change in task.changes() if change[0] <= now]
-            for at, status in changes[task.notified :]:
-                due.append(
-                    (task.webhook_url, webhook_body(task.detail(status)), int(self._epoch + at))
-                )
-            task.notified = len(changes)
+        while self._pending and self._pending[0][0] <= now:
+            at, _, task_id, status = heapq.heappop(self._pending)
+            task = self.tasks[task_id]
+            assert task.webhook_url is not None  # only such tasks are pending
+            due.append((task.webhook_url, webhook_body(task.detail(status)), int(self._epoch + at)))
+            task.notified += 1
         return due
 
     def _send(self, due: list[tuple[str, bytes, int]]) -> None:

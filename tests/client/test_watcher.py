@@ -1,0 +1,187 @@
+"""The watcher: what waits cost in requests, counted at the fake, on virtual time.
+
+Every test runs an `AsyncNanoBananaPro` and a `FakeMagnific` sharing a `LoopClock` on a
+virtual-time event loop: minutes of service time pass in a moment, as real time would order them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from nano_banana_pro import AsyncNanoBananaPro, NanoBananaPro, PollSchedule, Task, _watching
+from nano_banana_pro.clock import LoopClock
+from nano_banana_pro.testing import FakeMagnific, Schedule, run_in_virtual_time
+
+HOOK = "https://example.com/hook"
+
+
+class Receiver:
+    """Stands for a `WebhookReceiver` in this process: deliveries can come."""
+
+
+def in_virtual_time(
+    test: Callable[[AsyncNanoBananaPro, FakeMagnific], Coroutine[Any, Any, None]],
+    *,
+    schedule: Schedule,
+    sender: Callable[[str, dict[str, str], bytes], None] | None = None,
+) -> FakeMagnific:
+    async def main() -> FakeMagnific:
+        clock = LoopClock()
+        fake = FakeMagnific(clock=clock, schedule=schedule, webhook_sender=sender)
+        pump = asyncio.ensure_future(_deliver_on_time(fake))
+        async with AsyncNanoBananaPro(
+            api_key="test-key", transport=fake.async_transport(), clock=clock, rate_limit=None
+        ) as client:
+            try:
+                await test(client, fake)
+            finally:
+                pump.cancel()
+        return fake
+
+    return run_in_virtual_time(main())
+
+
+async def _deliver_on_time(fake: FakeMagnific) -> None:
+    """Send each webhook when its status change comes, as the service would."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = fake.next_webhook_at()
+        await asyncio.sleep(1.0 if due is None else max(0.0, due - loop.time()))
+        fake.send_due_webhooks()
+
+
+def to_watchers(url: str, headers: dict[str, str], body: bytes) -> None:
+    """A webhook sender that hands each delivery to the watchers, as a receiver does."""
+    _watching.deliver(Task.from_payload(json.loads(body)))
+
+
+def test_many_waits_cost_one_list_per_interval_and_one_get_per_completed_task() -> None:
+    schedule = Schedule(in_progress_after=2.0, complete_after=40.0)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        results = await client.generate_many([f"Raccoon {n}" for n in range(20)], concurrency=20)
+        assert all(result.ok for result in results)
+
+    fake = in_virtual_time(test, schedule=schedule)
+    gets = fake.count(operation="get")
+    lists = fake.count(operation="list")
+    assert fake.count(method="POST") == 20
+    assert gets == 20  # one each, to read the image URLs once the list says COMPLETED
+    last = max(request.at for request in fake.requests)
+    assert lists <= last / PollSchedule().list_interval + 2
+    assert lists >= 10  # they did share lists rather than poll alone
+
+
+def test_one_wait_alone_polls_its_task() -> None:
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        task = await client.generate("A lone raccoon")
+        assert task.is_completed
+
+    fake = in_virtual_time(test, schedule=Schedule(in_progress_after=1.0, complete_after=6.0))
+    assert fake.count(operation="list") == 0
+    assert fake.count(operation="get") >= 2
+
+
+def test_a_delivered_webhook_completes_a_wait_with_no_request_at_all() -> None:
+    receiver = Receiver()
+    _watching.register_receiver(receiver)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        task = await client.generate("A raccoon that reports", webhook_url=HOOK)
+        assert task.is_completed
+        assert task.generated  # the delivery carried the image's URL
+
+    fake = in_virtual_time(
+        test, schedule=Schedule(in_progress_after=1.0, complete_after=8.0), sender=to_watchers
+    )
+    assert fake.count(method="POST") == 1
+    assert fake.count(operation="get") + fake.count(operation="list") == 0
+    assert len(fake.webhook_deliveries) == 2
+    del receiver
+
+
+def test_a_lost_delivery_is_caught_by_the_sweep() -> None:
+    receiver = Receiver()
+    _watching.register_receiver(receiver)
+
+    def loses_completed(url: str, headers: dict[str, str], body: bytes) -> None:
+        if json.loads(body)["status"] != "COMPLETED":
+            to_watchers(url, headers, body)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        loop = asyncio.get_running_loop()
+        task = await client.generate("A raccoon whose news is lost", webhook_url=HOOK)
+        assert task.is_completed
+        assert loop.time() <= 8.0 + 30.0 + 1.0  # within one sweep of its completion
+
+    fake = in_virtual_time(
+        test, schedule=Schedule(in_progress_after=1.0, complete_after=8.0), sender=loses_completed
+    )
+    assert fake.count(operation="get") == 1
+    del receiver
+
+
+def test_deliveries_out_of_order_never_take_a_wait_back() -> None:
+    receiver = Receiver()
+    _watching.register_receiver(receiver)
+    held: list[bytes] = []
+
+    def reorders(url: str, headers: dict[str, str], body: bytes) -> None:
+        if json.loads(body)["status"] == "IN_PROGRESS":
+            held.append(body)  # arrives late, after COMPLETED
+            return
+        to_watchers(url, headers, body)
+        for late in held:
+            to_watchers(url, headers, late)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        seen: list[str] = []
+        task = await client.generate(
+            "A raccoon", webhook_url=HOOK, on_update=lambda t: seen.append(str(t.status))
+        )
+        assert task.is_completed
+        assert seen[-1] == "COMPLETED"
+
+    fake = in_virtual_time(
+        test, schedule=Schedule(in_progress_after=1.0, complete_after=5.0), sender=reorders
+    )
+    assert fake.count(operation="get") == 0
+    del receiver
+
+
+def test_a_task_missing_from_the_list_polls_for_itself() -> None:
+    schedule = Schedule(in_progress_after=1.0, complete_after=12.0)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        hidden = await client.create("A raccoon the list forgets")
+        original = fake._list
+
+        def partial_list() -> Any:  # an upstream list cut short
+            reply = original()
+            body = json.loads(reply.body)
+            body["data"] = [item for item in body["data"] if item["task_id"] != hidden.task_id]
+            return type(reply)(status=200, headers=reply.headers, body=json.dumps(body).encode())
+
+        fake._list = partial_list  # type: ignore[method-assign]
+        results = await client.generate_many(
+            [{"task_id": hidden.task_id}, "Raccoon 1", "Raccoon 2"], concurrency=3
+        )
+        assert all(result.ok for result in results)
+
+    fake = in_virtual_time(test, schedule=schedule)
+    hidden_id = next(iter(fake.tasks))
+    own_gets = [r for r in fake.requests if r.operation == "get" and hidden_id in r.path]
+    assert len(own_gets) >= 2  # it polled for itself, and finished: it never waited forever
+
+
+def test_the_blocking_client_shares_its_lists_too() -> None:
+    fake = FakeMagnific(schedule=Schedule(in_progress_after=1.0, complete_after=30.0))
+    with NanoBananaPro(
+        api_key="test-key", transport=fake.transport(), clock=fake.clock, rate_limit=None
+    ) as client:
+        results = client.generate_many([f"Raccoon {n}" for n in range(6)], concurrency=6)
+    assert all(result.ok for result in results)
+    assert fake.count(operation="list") >= 1
