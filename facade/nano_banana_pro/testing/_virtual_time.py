@@ -36,6 +36,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     """An event loop whose `time()` moves only when every task is waiting for a timer."""
 
     def __init__(self) -> None:
+        #: The virtual time, in seconds from the loop's start.
         self.now = 0.0
         super().__init__(selector=_JumpingSelector(self))
 
