@@ -23,3 +23,9 @@ def spec() -> dict[str, Any]:
 def anyio_backend() -> str:
     """Async tests (`@pytest.mark.anyio`) run on asyncio only."""
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def no_shared_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test learns from another through the user's cache file (tests of it set their own)."""
+    monkeypatch.setenv("MAGNIFIC_CACHE_DIR", "")

@@ -20,8 +20,9 @@ from ._config import (
     resolve_base_url,
     resolve_timeout,
 )
+from ._history import CompletionHistory, default_cache_file
 from ._logging import configure_from_env
-from ._polling import CompletionHistory, PollSchedule, TaskOrigin, TaskOrigins, WaitState
+from ._polling import PollSchedule, TaskOrigin, TaskOrigins, WaitState
 from ._ratelimit import RateLimit, TokenBucket
 from ._retry import RetryPolicy
 from ._url_checks import check_encodable
@@ -58,7 +59,7 @@ class ClientCore:
         self.clock: Clock = clock or SystemClock()
         self.poll_schedule = poll_schedule or PollSchedule()
         self._bucket = None if rate_limit is None else TokenBucket(rate_limit, clock=self.clock)
-        self._history = CompletionHistory()
+        self.history = CompletionHistory(cache=default_cache_file())
         self._origins = TaskOrigins()
         self._cooldown_lock = threading.Lock()
         self._cooldown_until = -math.inf
@@ -123,7 +124,7 @@ class ClientCore:
             timeout=self.wait_timeout if timeout is None else check_wait_timeout(timeout),
             clock=self.clock,
             schedule=self.poll_schedule,
-            history=self._history,
+            history=self.history,
             origin=self._origins.get(task_id),
             on_update=on_update,
         )

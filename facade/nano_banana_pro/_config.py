@@ -35,6 +35,8 @@ _API_PATH_ROOT = "/v1"
 ENV_API_KEY = "MAGNIFIC_API_KEY"
 ENV_BASE_URL = "MAGNIFIC_BASE_URL"
 ENV_LOG = "MAGNIFIC_LOG"
+#: Where learned completion times are kept between runs; an empty value turns that off.
+ENV_CACHE_DIR = "MAGNIFIC_CACHE_DIR"
 API_KEY_HEADER = "x-magnific-api-key"
 
 

@@ -8,21 +8,20 @@ where it is likely. Until it has learned, it polls soon and backs off.
 
 from __future__ import annotations
 
-import math
-import statistics
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
+from ._history import CompletionHistory
 from .clock import Clock
 from .errors import NanoBananaProError, TaskFailedError, WaitTimeoutError
 from .task import Task, TaskStatus
 
-__all__ = ["CompletionHistory", "PollSchedule", "TaskOrigin", "TaskOrigins", "WaitState"]
+__all__ = ["PollSchedule", "TaskOrigin", "TaskOrigins", "WaitState"]
 
 
 @attrs.frozen(kw_only=True)
@@ -84,11 +83,13 @@ class PollSchedule:
         `previous` is the last pause (None before the first poll); `window` the learned
         completion window (opens, closes) of the task's kind, if any.
         """
-        if previous is None:
-            pause = self.initial_interval
-        elif window is None:
-            pause = max(previous, min(self.backoff_cap, previous * self.factor))
-        else:
+        if window is None:
+            if previous is None:
+                pause = self.initial_interval
+            else:
+                pause = max(previous, min(self.backoff_cap, previous * self.factor))
+        else:  # learned, here or in an earlier run: from the first poll on
+            previous = previous or self.dense_interval
             opens, closes = window
             if age < opens:
                 pause = max(opens - age, self.dense_interval)
@@ -97,35 +98,6 @@ class PollSchedule:
             else:  # far past every completion seen: something is unusual, back off
                 pause = max(self.dense_interval, min(self.backoff_cap, previous * self.factor))
         return min(pause, self.max_interval)
-
-
-class CompletionHistory:
-    """How long this client's tasks took to complete, per kind (resolution); thread-safe."""
-
-    def __init__(self, *, keep: int = 64) -> None:
-        self._keep = keep
-        self._lock = threading.Lock()
-        self._durations: dict[str, deque[tuple[float, float]]] = {}
-
-    def record(self, kind: str, *, after: float, before: float) -> None:
-        """Remember that a task of `kind` completed between ages `after` and `before`."""
-        with self._lock:
-            self._durations.setdefault(kind, deque(maxlen=self._keep)).append((after, before))
-
-    def window(self, kind: str, schedule: PollSchedule) -> tuple[float, float] | None:
-        """When tasks of `kind` complete (opens, closes), or None while too few are known.
-
-        Durations are roughly log-normal: the window opens `spread` standard deviations of
-        their logarithm before the mean, and closes at the latest completion seen.
-        """
-        with self._lock:
-            known = list(self._durations.get(kind, ()))
-        if not schedule.learn or len(known) < schedule.min_samples:
-            return None
-        logs = [math.log(max((after + before) / 2, 1e-3)) for after, before in known]
-        opens = math.exp(statistics.fmean(logs) - schedule.spread * statistics.pstdev(logs))
-        closes = max(before for _, before in known)
-        return min(opens, closes), closes
 
 
 @attrs.define(kw_only=True)

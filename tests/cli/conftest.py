@@ -56,6 +56,7 @@ class Cli:
     def env(self, *, api_key: str | None) -> dict[str, str]:
         env = {name: value for name, value in os.environ.items() if not name.startswith("MAGNIFIC")}
         env["MAGNIFIC_BASE_URL"] = self.base_url
+        env["MAGNIFIC_CACHE_DIR"] = ""  # no run learns from another through the user's cache
         if api_key is not None:
             env["MAGNIFIC_API_KEY"] = api_key
         return env
@@ -101,6 +102,7 @@ def cli_env(base_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> P
             monkeypatch.delenv(name)
     monkeypatch.setenv("MAGNIFIC_BASE_URL", base_url)
     monkeypatch.setenv("MAGNIFIC_API_KEY", API_KEY)
+    monkeypatch.setenv("MAGNIFIC_CACHE_DIR", "")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

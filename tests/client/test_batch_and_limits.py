@@ -21,7 +21,7 @@ from nano_banana_pro import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from nano_banana_pro._polling import CompletionHistory
+from nano_banana_pro._history import CompletionHistory
 from nano_banana_pro._ratelimit import TokenBucket
 from nano_banana_pro.clock import VirtualClock
 from nano_banana_pro.testing import FakeMagnific, Schedule

@@ -383,7 +383,7 @@ class AsyncNanoBananaPro:
         folder = None if download_to is None else target_folder(download_to)
         book = ledger if isinstance(ledger, TaskLedger) else TaskLedger(ledger or ":memory:")
         try:
-            with book.run():
+            with book.run(), self._core.history.kept_in(book):
                 run = AsyncBatchRun(
                     client=self,
                     ledger=book,

@@ -379,7 +379,7 @@ class NanoBananaPro:
         folder = None if download_to is None else target_folder(download_to)
         book = ledger if isinstance(ledger, TaskLedger) else TaskLedger(ledger or ":memory:")
         try:
-            with book.run():
+            with book.run(), self._core.history.kept_in(book):
                 run = BatchRun(
                     client=self,
                     ledger=book,
