@@ -1,12 +1,12 @@
-"""B3 import time: `import nano_banana_pro` against `import httpx`, each in a fresh interpreter.
+"""B3 import time: `from nano_banana_pro import NanoBananaPro` against `import httpx`, fresh.
 
 Wall time of `python -c "import X"` minus that of `python -c "pass"`, launches alternating
 (the order rotates), bytecode cached in a private folder warmed first (so neither side pays for
 compiling). Each run is a block of `--launches` launches per side; its ratio is
-(median nano_banana_pro - median pass) / (median httpx - median pass). The slowest modules
-that `from nano_banana_pro import NanoBananaPro` adds to httpx's, from `-X importtime`, are
-listed for diagnosis; that import's own cost (the package loads names lazily) is a second,
-informative figure.
+(median client import - median pass) / (median httpx - median pass), the client import being
+what a program pays to use the client (httpx included). The slowest modules it adds to httpx's,
+from `-X importtime`, are listed for diagnosis; `import nano_banana_pro` alone (the package loads
+names lazily) is a second, informative figure.
 
     python benchmarks/b3_import.py [--runs 5] [--launches 10] [--smoke]
 """
@@ -131,21 +131,21 @@ def main() -> int:
     theirs = spread([cost_ms(b, "httpx") for b in seconds])
     client = spread([cost_ms(b, "client") for b in seconds])
     client_ratio = spread([cost_ms(b, "client") / cost_ms(b, "httpx") for b in seconds])
-    missed = misses({"import time": ratio["median"] <= GOAL_RATIO})
+    missed = misses({"import time": client_ratio["median"] <= GOAL_RATIO})
     baseline = spread([statistics.median(b["pass"]) * 1e3 for b in seconds])
     result = {
         "id": "B3",
         "name": "import time",
-        "what": "import nano_banana_pro, fresh interpreter (minus python -c pass)",
+        "what": "from nano_banana_pro import NanoBananaPro, fresh interpreter (minus `pass`)",
         "compared_with": "import httpx, fresh interpreter (minus python -c pass)",
         "goal": f"<= {GOAL_RATIO}x",
-        "ratio": ratio,
-        "ratio_label": "import cost vs httpx's",
+        "ratio": client_ratio,
+        "ratio_label": "client import cost vs httpx's",
         "extra": (
-            f"nano_banana_pro {fmt(ours, digits=0, unit=' ms')}, "
-            f"httpx {fmt(theirs, digits=0, unit=' ms')}; "
-            f"`from nano_banana_pro import NanoBananaPro`: {fmt(client_ratio)}x "
-            f"({profile['extra_module_count']} modules more than httpx)"
+            f"client import {fmt(client, digits=0, unit=' ms')}, "
+            f"httpx {fmt(theirs, digits=0, unit=' ms')} "
+            f"({profile['extra_module_count']} modules more than httpx); "
+            f"`import nano_banana_pro` alone: {fmt(ratio)}x"
         ),
         "met": not missed,
         "misses": missed,
@@ -163,8 +163,8 @@ def main() -> int:
     }
     report(
         result,
-        f"import nano_banana_pro {fmt(ratio)}x import httpx (goal <= {GOAL_RATIO}x); "
-        f"{ours['median']:.0f} ms vs {theirs['median']:.0f} ms",
+        f"from nano_banana_pro import NanoBananaPro {fmt(client_ratio)}x import httpx "
+        f"(goal <= {GOAL_RATIO}x); {client['median']:.0f} ms vs {theirs['median']:.0f} ms",
     )
     return 0
 

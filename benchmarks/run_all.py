@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import BENCH_DIR, fmt, run_json
-from _plots import plot_polling, polling_points
+from _plots import MakespanRow, plot_makespan, plot_polling, polling_points
 
 #: id -> (script, timeout in seconds for the full size)
 SCRIPTS = {
@@ -31,13 +31,28 @@ SCRIPTS = {
     "B3": ("b3_import.py", 300.0),
     "B4": ("b4_batch.py", 400.0),
     "B5": ("b5_download.py", 300.0),
+    "B6": ("b6_makespan_polling.py", 600.0),
+    "B7": ("b7_makespan_webhooks.py", 600.0),
 }
 SMOKE_TIMEOUT = 120.0
-#: id -> (figure file, written beside the README; how that benchmark's result is drawn).
-#: B6/B7 go here too: `plot_makespan(rows, path)` from `_plots`.
-FIGURES: dict[str, tuple[str, Callable[[dict[str, Any], Path], Path]]] = {
-    "B1": ("b1_polling.svg", lambda result, path: plot_polling(polling_points(result), path)),
+#: id -> (figure file, written beside the README; how it is drawn from the results by id).
+FIGURES: dict[str, tuple[str, Callable[[dict[str, dict[str, Any]], Path], Path]]] = {
+    "B1": ("b1_polling.svg", lambda by_id, path: plot_polling(polling_points(by_id["B1"]), path)),
+    "B7": ("b6_b7_makespan.svg", lambda by_id, path: plot_makespan(makespan_rows(by_id), path)),
 }
+
+
+def makespan_rows(by_id: dict[str, dict[str, Any]]) -> list[MakespanRow]:
+    """B6 (polling) and B7 (webhooks): our makespan beside the floor's, medians over runs."""
+    return [
+        MakespanRow(
+            label,
+            ours=by_id[benchmark]["figures"]["makespan"]["median"],
+            floor=by_id[benchmark]["figures"]["floor"]["median"],
+        )
+        for benchmark, label in (("B6", "polling"), ("B7", "webhooks"))
+        if "figures" in by_id.get(benchmark, {})
+    ]
 
 
 def machine() -> dict[str, str]:
@@ -110,11 +125,11 @@ def run_one(benchmark: str, *, smoke: bool) -> dict[str, Any]:
 
 def draw_figures(results: list[dict[str, Any]], folder: Path) -> dict[str, str]:
     """Draw the figure of each benchmark that has one and ran; id -> its file's name."""
+    by_id = {result["id"]: result for result in results if "error" not in result}
     drawn = {}
-    for result in results:
-        if result["id"] in FIGURES and "error" not in result:
-            name, draw = FIGURES[result["id"]]
-            drawn[result["id"]] = draw(result, folder / name).name
+    for benchmark, (name, draw) in FIGURES.items():
+        if benchmark in by_id:
+            drawn[benchmark] = draw(by_id, folder / name).name
     return drawn
 
 

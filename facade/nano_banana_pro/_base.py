@@ -7,10 +7,9 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
-
-from nano_banana_pro_api.models import CreateImageRequest
 
 from . import _watching
 from ._config import (
@@ -28,8 +27,12 @@ from ._retry import RetryPolicy
 from ._url_checks import check_encodable
 from .clock import Clock, SystemClock
 from .errors import InvalidRequestError, RateLimitError
-from .sidecar import Provenance
 from .task import Task
+
+if TYPE_CHECKING:
+    from nano_banana_pro_api.models import CreateImageRequest
+
+    from .sidecar import Provenance
 
 
 class ClientCore:
@@ -101,6 +104,8 @@ class ClientCore:
 
     def provenance(self, task_id: str) -> Provenance:
         """What the sidecars of a task's images say: all this client knows of it."""
+        from .sidecar import Provenance
+
         origin = self._origins.get(task_id)
         if origin is None:
             return Provenance()

@@ -18,18 +18,19 @@ import ssl
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from nano_banana_pro_api import AuthenticatedClient
-from nano_banana_pro_api.models import TaskDetailResponse, TaskListResponse
-from nano_banana_pro_api.types import Response
 
 from ._config import API_KEY_HEADER, user_agent
 from ._translate import error_from_transport
 from .errors import APIResponseValidationError, DownloadError, NanoBananaProError
 from .task import Task
+
+if TYPE_CHECKING:
+    from nano_banana_pro_api.types import Response
 
 __all__ = [
     "ApiKeyAuth",
@@ -159,6 +160,8 @@ def task_from(response: Response[Any], *, asked: str | None = None) -> Task:
     Raises:
         APIResponseValidationError: the answer holds no task, or another task than `asked`.
     """
+    from nano_banana_pro_api.models import TaskDetailResponse
+
     if not isinstance(response.parsed, TaskDetailResponse):
         raise _unexpected(response, "no task in the answer")
     task = Task.from_payload(json.loads(response.content)["data"])
@@ -173,6 +176,8 @@ def tasks_from(response: Response[Any]) -> list[Task]:
     Raises:
         APIResponseValidationError: the answer holds no task list.
     """
+    from nano_banana_pro_api.models import TaskListResponse
+
     if not isinstance(response.parsed, TaskListResponse):
         raise _unexpected(response, "no task list in the answer")
     return [Task.from_payload(item) for item in json.loads(response.content)["data"]]

@@ -102,7 +102,7 @@ class AsyncBatchRun:
                 batch_key=item.key,
                 batch_index=item.index,
             )
-        saved = await self.client._downloader.save(
+        saved = await self.client._downloader().save(
             task, folder, overwrite=self.overwrite, provenance=provenance
         )
         return tuple(saved)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
@@ -32,9 +32,11 @@ from .._seam import (
 )
 from .._synchronization import arunning_loop
 from .._translate import error_from_response
+
+if TYPE_CHECKING:
+    from nano_banana_pro_api.models import CreateImageRequest
 from ..errors import InvalidRequestError
 from ..task import Task
-from .network import AsyncDeadlineTransport
 
 __all__ = ["AsyncImageHost", "AsyncLoopBinding", "AsyncServiceApi"]
 
@@ -54,6 +56,13 @@ async def _response_hook(response: httpx.Response) -> None:
             raise error_from_response(response, body_unreadable=True) from None
         raise error_from_response(response)
     log_response(response)
+
+
+def _deadline_transport() -> httpx.AsyncBaseTransport:
+    """The client's own connections (httpcore, imported when a client is made, not before)."""
+    from .network import AsyncDeadlineTransport
+
+    return AsyncDeadlineTransport()
 
 
 class AsyncLoopBinding(Generic[_Bound]):
@@ -117,7 +126,7 @@ class AsyncServiceApi:
             return generated_client(base_url).set_async_httpx_client(pointed)
 
         def make() -> AuthenticatedClient:
-            return point(httpx.AsyncClient(transport=transport or AsyncDeadlineTransport()))
+            return point(httpx.AsyncClient(transport=transport or _deadline_transport()))
 
         self._clients = AsyncLoopBinding(
             make, given=None if http_client is None else point(http_client)
@@ -170,7 +179,7 @@ class AsyncImageHost:
         def make() -> httpx.AsyncClient:
             return httpx.AsyncClient(
                 timeout=timeout,
-                transport=transport or AsyncDeadlineTransport(),
+                transport=transport or _deadline_transport(),
                 follow_redirects=True,
                 # The image as stored: its length is checked against Content-Length on the wire.
                 headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},

@@ -104,7 +104,7 @@ class BatchRun:
                 batch_key=item.key,
                 batch_index=item.index,
             )
-        saved = self.client._downloader.save(
+        saved = self.client._downloader().save(
             task, folder, overwrite=self.overwrite, provenance=provenance
         )
         return tuple(saved)

@@ -10,21 +10,15 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack
 
 import httpx
 
-from nano_banana_pro_api.models import CreateImageRequest
-
 from .._base import ClientCore, check_concurrency, per_call_wait_timeout, task_id_of
-from .._batch import BatchResult, CreateIntent, prepare_batch
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT,
     DEFAULT_WAIT_TIMEOUT,
-)
-from .._download import (
-    target_folder,
 )
 from .._polling import PollSchedule, WaitState
 from .._ratelimit import RateLimit
@@ -32,15 +26,21 @@ from .._retry import RetryPolicy, certainly_not_acted_on
 from .._seam import request_deadline
 from ..clock import Clock
 from ..errors import NanoBananaProError, RateLimitError, about_task
-from ..ledger import TaskLedger
-from ..options import CreateOptions
-from ..request import build_create_request
 from ..task import Task
-from .batch import BatchRun
-from .download import Downloader
 from .retry import call_with_retries
 from .seam import ImageHost, ServiceApi
 from .watcher import Watcher
+
+if TYPE_CHECKING:
+    from nano_banana_pro_api.models import CreateImageRequest
+
+    from .._batch import BatchResult, CreateIntent
+    from ..ledger import TaskLedger
+    from ..options import CreateOptions
+    from .download import Downloader
+
+# Batches, the ledger, downloads and request checks are imported where first used: a program
+# that only imports the client pays for none of them (benchmark B3).
 
 __all__ = ["NanoBananaPro"]
 
@@ -108,9 +108,7 @@ class NanoBananaPro:
             schedule=self._core.poll_schedule,
         )
         self._images = ImageHost(timeout=self._core.timeout, transport=transport)
-        self._downloader = Downloader(
-            images=self._images, policy=self._core.retry_policy, clock=self._core.clock
-        )
+        self._saver: Downloader | None = None
 
     def create(
         self,
@@ -138,6 +136,8 @@ class NanoBananaPro:
                 timeout, a task may exist anyway: check `list()` before creating again).
             APIConnectionError: the service could not be reached or did not answer.
         """
+        from ..request import build_create_request
+
         body = build_create_request(prompt=prompt, extra_body=extra_body, **options)
         return self._create(body, policy=self._core.policy(max_retries))
 
@@ -372,6 +372,11 @@ class NanoBananaPro:
                 items finish first; on the event loop, they are cancelled, and `on_created`
                 has named their tasks).
         """
+        from .._batch import prepare_batch
+        from .._download import target_folder
+        from ..ledger import TaskLedger
+        from .batch import BatchRun
+
         items = prepare_batch(requests)
         check_concurrency(concurrency)
         seconds = per_call_wait_timeout(wait_timeout, timeout)
@@ -425,7 +430,16 @@ class NanoBananaPro:
         if not isinstance(task, Task) or not task.is_completed:
             task = self.get(task)
         provenance = self._core.provenance(task.task_id) if sidecar else None
-        return self._downloader.save(task, out_dir, overwrite=overwrite, provenance=provenance)
+        return self._downloader().save(task, out_dir, overwrite=overwrite, provenance=provenance)
+
+    def _downloader(self) -> Downloader:
+        if self._saver is None:
+            from .download import Downloader
+
+            self._saver = Downloader(
+                images=self._images, policy=self._core.retry_policy, clock=self._core.clock
+            )
+        return self._saver
 
     def close(self) -> None:
         """Close the HTTP connections (not an `http_client` you passed in)."""

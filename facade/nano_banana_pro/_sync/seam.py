@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
@@ -34,9 +34,11 @@ from .._seam import (
 )
 from .._synchronization import running_loop
 from .._translate import error_from_response
+
+if TYPE_CHECKING:
+    from nano_banana_pro_api.models import CreateImageRequest
 from ..errors import InvalidRequestError
 from ..task import Task
-from .network import DeadlineTransport
 
 __all__ = ["ImageHost", "LoopBinding", "ServiceApi"]
 
@@ -56,6 +58,13 @@ def _response_hook(response: httpx.Response) -> None:
             raise error_from_response(response, body_unreadable=True) from None
         raise error_from_response(response)
     log_response(response)
+
+
+def _deadline_transport() -> httpx.BaseTransport:
+    """The client's own connections (httpcore, imported when a client is made, not before)."""
+    from .network import DeadlineTransport
+
+    return DeadlineTransport()
 
 
 class LoopBinding(Generic[_Bound]):
@@ -119,7 +128,7 @@ class ServiceApi:
             return generated_client(base_url).set_httpx_client(pointed)
 
         def make() -> AuthenticatedClient:
-            return point(httpx.Client(transport=transport or DeadlineTransport()))
+            return point(httpx.Client(transport=transport or _deadline_transport()))
 
         self._clients = LoopBinding(make, given=None if http_client is None else point(http_client))
         self._owns_http_client = http_client is None
@@ -170,7 +179,7 @@ class ImageHost:
         def make() -> httpx.Client:
             return httpx.Client(
                 timeout=timeout,
-                transport=transport or DeadlineTransport(),
+                transport=transport or _deadline_transport(),
                 follow_redirects=True,
                 # The image as stored: its length is checked against Content-Length on the wire.
                 headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
