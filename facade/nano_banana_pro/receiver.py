@@ -33,8 +33,9 @@ task completes on delivery). The answers:
 | a body over `max_body_bytes` | 413 |
 | not a POST | 405, `Allow: POST` |
 
-`on_task` runs in a worker thread (several at once when deliveries arrive together); an `async`
-function given to the ASGI app is awaited on the server's event loop instead. The receiver
+`on_task` runs in a worker thread (the ASGI app's, or the WSGI server's request thread), several
+at once when deliveries arrive together; an `async` function given to the ASGI app is awaited on
+the server's event loop instead (an asyncio server: uvicorn, hypercorn, daphne). The receiver
 remembers the last `remember` accepted ids (and tasks seen final): a duplicate older than that
 is processed again. Logs go to the `nano_banana_pro` logger; never the secret, never the body.
 """

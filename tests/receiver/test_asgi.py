@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,14 @@ from nano_banana_pro import Task, webhooks
 from nano_banana_pro.receiver import WebhookReceiver
 from nano_banana_pro.testing import FakeMagnific, Schedule, WebhookSender, post_webhook
 from tests.fake.helpers import BASE_URL, KEY, create
-from tests.receiver.conftest import SECRET, RecordingWatcher, Seen, uvicorn_serving
+from tests.receiver.conftest import (
+    SECRET,
+    RecordingWatcher,
+    Seen,
+    payload,
+    signed,
+    uvicorn_serving,
+)
 
 #: IN_PROGRESS at 1 s, COMPLETED at 5 s, on the fake's virtual clock.
 SCHEDULE = Schedule(in_progress_after=1.0, complete_after=5.0)
@@ -202,3 +210,54 @@ def test_refusals_over_http(
     if status == 405:
         assert response.headers["allow"] == "POST"
     assert seen.tasks == []
+
+
+def call_asgi(
+    receiver: WebhookReceiver, scope: dict[str, Any], messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Call the ASGI app directly with `messages` to receive; what it sent."""
+    incoming = iter(messages)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return next(incoming)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    asyncio.run(receiver(scope, receive, send))
+    return sent
+
+
+def test_the_lifespan_protocol_is_answered(receiver: WebhookReceiver) -> None:
+    sent = call_asgi(
+        receiver,
+        {"type": "lifespan"},
+        [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}],
+    )
+    assert sent == [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.complete"}]
+
+
+def test_a_websocket_is_refused(receiver: WebhookReceiver) -> None:
+    sent = call_asgi(receiver, {"type": "websocket"}, [{"type": "websocket.connect"}])
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_a_body_in_chunks_is_joined_and_a_disconnect_answers_nothing(
+    receiver: WebhookReceiver, seen: Seen
+) -> None:
+    body = payload("COMPLETED")
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(name.encode(), value.encode()) for name, value in signed(body).items()],
+    }
+    chunks = [
+        {"type": "http.request", "body": body[:10], "more_body": True},
+        {"type": "http.request", "body": body[10:], "more_body": False},
+    ]
+    sent = call_asgi(receiver, scope, chunks)
+    assert sent[0]["status"] == 200
+    assert seen.statuses() == ["COMPLETED"]
+
+    assert call_asgi(receiver, scope, [chunks[0], {"type": "http.disconnect"}]) == []

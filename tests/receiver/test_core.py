@@ -249,6 +249,19 @@ def test_a_watcher_that_fails_does_not_fail_the_delivery(
     assert seen.statuses() == ["COMPLETED"]
 
 
+def test_a_bug_inside_is_answered_500_never_raised(
+    receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> Task:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr("nano_banana_pro.webhooks.unwrap", broken)
+    body = payload("COMPLETED")
+    reply = receiver.handle("POST", signed(body), body)
+    assert (reply.status, message(reply)) == (500, "the receiver failed; send the delivery again")
+    assert "the webhook receiver failed" in caplog.text
+
+
 def test_the_secret_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> None:
     monkeypatch.setenv("MAGNIFIC_WEBHOOK_SECRET", SECRET)
     receiver = WebhookReceiver(on_task=seen)
