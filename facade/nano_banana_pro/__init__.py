@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     )
     from .ledger import TaskLedger
     from .options import CreateOptions
+    from .receiver import WebhookReceiver
     from .request import ReferenceImage
     from .task import Task, TaskStatus
 
@@ -88,6 +89,7 @@ _LAZY: dict[str, str] = {
     "TaskFailedError": ".errors",
     "TaskStatus": ".task",
     "WaitTimeoutError": ".errors",
+    "WebhookReceiver": ".receiver",
     "WebhookVerificationError": ".errors",
 }
 
@@ -125,6 +127,7 @@ __all__ = [
     "TaskLedger",
     "TaskStatus",
     "WaitTimeoutError",
+    "WebhookReceiver",
     "WebhookVerificationError",
     "__version__",
 ]

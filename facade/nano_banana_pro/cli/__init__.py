@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from .._config import ENV_API_KEY, normalise_api_key
+from ..webhooks import SECRET_ENV_VAR
 from ._failures import PROG, ExitCode, Redactor, report_failure
 from ._parser import UsageError, build_parser
 
@@ -29,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; defaults to `sys.argv[1:]`.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
-    redact = Redactor(_secrets([os.environ.get(ENV_API_KEY), *_api_keys_in(arguments)]))
+    given = [os.environ.get(ENV_API_KEY), *_api_keys_in(arguments), os.environ.get(SECRET_ENV_VAR)]
+    redact = Redactor(_secrets(given))
     try:
         args = build_parser().parse_args(arguments)
     except UsageError as error:
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _secrets(keys: Sequence[str | None]) -> list[str]:
-    """Every key as the client sends it (a `.env` newline stripped).
+    """Every key (and the webhook secret) as the client sends it (a `.env` newline stripped).
 
     Masking that form masks the raw one too (it holds it, between whitespace), and leaves the
     whitespace around it: a key followed by a newline does not swallow the newline of a message.

@@ -37,6 +37,7 @@ from ._batch_report import (
 )
 from ._commands import _client
 from ._failures import PROG, CliError, ExitCode, describe_error
+from ._listen import add_listen_options, listening, with_webhook_url
 from ._numbers import COUNT, RATE, SECONDS
 from ._options import add_sidecar_option
 from ._progress import batch_display
@@ -121,6 +122,7 @@ def add_command(command: Callable[..., argparse.ArgumentParser]) -> None:
         f"`{PROG} list` first, a task may exist for them",
     )
     add_sidecar_option(batch)
+    add_listen_options(batch)
     add("--json", action="store_true", help="print one JSON document on stdout")
     batch.set_defaults(run=run)
 
@@ -138,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     items = read_items(source)
     ledger_path = Path(args.ledger or f"{source}{LEDGER_SUFFIX}")
     results = Path(args.results or f"{source}{RESULTS_SUFFIX}")
-    requests = [item.parameters for item in items]
+    requests = with_webhook_url([item.parameters for item in items], args.webhook_url)
     prepared = prepare_batch(requests)
     resume = _resume_command(args)
     out = target_folder(args.out)  # before anything is sent
@@ -147,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     gallery = LiveGallery(out, title=f"{PROG} batch {source.name}")
     try:
         with (
+            listening(args),
             TaskLedger(ledger_path) as ledger,
             ledger.run(),
             stop_on_ctrl_c(stop),
@@ -216,7 +219,7 @@ def _rate_limit(args: argparse.Namespace) -> RateLimit:
 def _resume_command(args: argparse.Namespace) -> str:
     """The same batch again, which resumes it (never with the API key)."""
     words: list[Any] = [PROG, "batch", args.file, "--out", args.out]
-    for option in ("ledger", "results", "base_url"):
+    for option in ("ledger", "results", "base_url", "webhook_url", "listen"):
         if getattr(args, option) is not None:
-            words += [f"--{option.replace('_', '-')}", getattr(args, option)]
+            words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     return shlex.join(words)

@@ -1,0 +1,417 @@
+"""`WebhookReceiver`: the endpoint the service's webhooks are sent to, in any Python web app.
+
+```python
+from fastapi import FastAPI
+from nano_banana_pro import Task, WebhookReceiver
+
+def on_task(task: Task) -> None:
+    print(task.task_id, task.status)
+
+receiver = WebhookReceiver(on_task=on_task)   # secret: MAGNIFIC_WEBHOOK_SECRET
+app = FastAPI()
+app.mount("/webhooks", receiver)              # an ASGI app; `receiver.wsgi` is the WSGI one
+```
+
+The receiver is an ASGI application (FastAPI or Starlette `mount`, or any asyncio ASGI server:
+`uvicorn module:receiver`) and offers a WSGI one, `receiver.wsgi` (Flask through werkzeug's
+`DispatcherMiddleware`, Django, any WSGI server). Any other framework passes its request to
+`receiver.handle(method, headers, body)` and answers with the `WebhookReply` it returns: both
+apps are thin adapters over that one method.
+
+Each delivery is verified by `webhooks.unwrap` (signature, replay window, the spec's payload),
+then, when it is new, given to `on_task` and then to the clients of this process (a wait on that
+task completes on delivery). The answers:
+
+| delivery | answer |
+|---|---|
+| verified, new | `on_task(task)`, then every client's waits; 200 `{"message": "accepted"}` |
+| its `webhook-id` already accepted | 200, `on_task` not called again |
+| a non-final status for a task already seen final (reordered) | 200, `on_task` not called |
+| the same `webhook-id` being processed right now | 409: the service sends it again later |
+| refused by verification (signature, stale, malformed) | 400 `{"message": "<the reason>"}` |
+| `on_task` raised | 500: not remembered as accepted, so the service's retry is processed |
+| a body over `max_body_bytes` | 413 |
+| not a POST | 405, `Allow: POST` |
+
+`on_task` runs in a worker thread (the ASGI app's, or the WSGI server's request thread), several
+at once when deliveries arrive together; an `async` function given to the ASGI app is awaited on
+the server's event loop instead (an asyncio server: uvicorn, hypercorn, daphne). The receiver
+remembers the last `remember` accepted ids (and tasks seen final): a duplicate older than that
+is processed again. Logs go to the `nano_banana_pro` logger; never the secret, never the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
+
+from . import _watching, webhooks
+from .errors import InvalidRequestError, WebhookVerificationError
+from .task import Task
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = [
+    "DEFAULT_REMEMBER",
+    "MAX_BODY_BYTES",
+    "WebhookReceiver",
+    "WebhookReply",
+]
+
+logger = logging.getLogger("nano_banana_pro")
+
+#: How many accepted `webhook-id`s (and tasks seen final) a receiver remembers, by default.
+DEFAULT_REMEMBER = 10_000
+#: The largest body a receiver reads, by default (a delivery is a few hundred bytes).
+MAX_BODY_BYTES = 1024 * 1024
+
+# The ASGI types, as Starlette declares them (so that `app.mount(path, receiver)` type-checks).
+_Scope: TypeAlias = MutableMapping[str, Any]
+_Message: TypeAlias = MutableMapping[str, Any]
+_Receive: TypeAlias = Callable[[], Awaitable[_Message]]
+_Send: TypeAlias = Callable[[_Message], Awaitable[None]]
+
+_ALLOWED_METHOD = "POST"
+_ID_HEADER = "webhook-id"
+#: A refusal's reason is cut to this many characters in the answer and the log.
+_MAX_REASON_CHARS = 300
+
+
+@attrs.frozen(kw_only=True)
+class WebhookReply:
+    """What to answer a delivery with (`WebhookReceiver.handle`).
+
+    Attributes:
+        status: The HTTP status code.
+        message: Why, in a few words; the answer's JSON body is `{"message": message}`.
+        allow: The `Allow` header of a 405, else None.
+    """
+
+    status: int
+    message: str
+    allow: str | None = None
+
+    @property
+    def body(self) -> bytes:
+        """The answer's body: `{"message": ...}` as UTF-8 JSON."""
+        return json.dumps({"message": self.message}).encode("utf-8")
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """The answer's headers: `content-type`, `content-length`, and `allow` for a 405."""
+        headers = [("content-type", "application/json"), ("content-length", str(len(self.body)))]
+        if self.allow is not None:
+            headers.append(("allow", self.allow))
+        return headers
+
+
+_INTERNAL_ERROR = WebhookReply(status=500, message="the receiver failed; send the delivery again")
+
+
+class WebhookReceiver:
+    """Verifies each webhook delivery, calls your handler once per delivery, completes waits.
+
+    An ASGI application itself (`await receiver(scope, receive, send)`); `receiver.wsgi` is the
+    WSGI one; `receiver.handle` serves any other framework. See the module's docstring for the
+    answers it gives.
+
+    Args:
+        secret: The webhook secret. Defaults to the `MAGNIFIC_WEBHOOK_SECRET` environment
+            variable, read once, here.
+        tolerance: Seconds a delivery's `webhook-timestamp` may differ from now, either way;
+            `None` turns the replay check off (not recommended).
+        on_task: Called with the task of each new verified delivery; raising makes the answer
+            500, so that the service retries. The ASGI app awaits an `async` function.
+        remember: How many accepted delivery ids (and tasks seen final) are remembered, the
+            least recently seen forgotten first.
+        max_body_bytes: Bodies larger than this are refused with 413, unread past the limit.
+
+    Raises:
+        InvalidRequestError: no secret was given or set, or `remember` or `max_body_bytes` is
+            not positive.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        tolerance: float | None = webhooks.DEFAULT_TOLERANCE,
+        on_task: Callable[[Task], object] | None = None,
+        remember: int = DEFAULT_REMEMBER,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        resolved = secret if secret is not None else os.environ.get(webhooks.SECRET_ENV_VAR)
+        if not resolved:
+            raise InvalidRequestError(
+                "secret",
+                f"no webhook secret: pass secret=... or set {webhooks.SECRET_ENV_VAR}",
+            )
+        for name, value in (("remember", remember), ("max_body_bytes", max_body_bytes)):
+            if value < 1:
+                raise InvalidRequestError(name, f"must be 1 or more, got {value}")
+        self._secret = resolved
+        self._tolerance = tolerance
+        self._on_task = on_task
+        self._remember = remember
+        self._max_body_bytes = max_body_bytes
+        self._lock = threading.Lock()
+        self._accepted: OrderedDict[str, None] = OrderedDict()
+        self._ended: OrderedDict[str, None] = OrderedDict()
+        self._processing: set[str] = set()
+        _watching.register_receiver(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"WebhookReceiver(tolerance={self._tolerance!r}, on_task={self._on_task!r}, "
+            f"remembered={len(self._accepted)})"
+        )
+
+    def handle(self, method: str, headers: Mapping[str, str], body: bytes) -> WebhookReply:
+        """Answer one request: the core both apps adapt. Never raises.
+
+        Args:
+            method: The request's HTTP method.
+            headers: Its headers, any mapping (names matched case-insensitively).
+            body: Its raw body, exactly as received (at most `max_body_bytes` + 1 bytes need be
+                read: more is refused alike).
+
+        Returns:
+            The answer to send back (status, `{"message": ...}` body, headers).
+        """
+        return self._handle(method, headers, body, loop=None)
+
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        """The ASGI application: HTTP requests, and the lifespan protocol (nothing to do)."""
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})  # refused: HTTP only
+        elif scope["type"] == "http":
+            await self._serve_http(scope, receive, send)
+
+    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI application (a bound method: pass `receiver.wsgi` where an app is wanted).
+
+        Args:
+            environ: The WSGI environment.
+            start_response: The server's `start_response`.
+
+        Returns:
+            The answer's body.
+        """
+        try:
+            body = _wsgi_body(environ, limit=self._max_body_bytes + 1)
+        except OSError as error:  # the connection broke mid-body
+            logger.debug("webhook body unreadable: %s", error)
+            reply = WebhookReply(status=400, message="the body could not be read")
+        else:
+            headers = {
+                name.removeprefix("HTTP_").replace("_", "-"): value
+                for name, value in environ.items()
+                if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH")
+            }
+            reply = self.handle(environ.get("REQUEST_METHOD", ""), headers, body)
+        start_response(f"{reply.status} {HTTPStatus(reply.status).phrase}", reply.headers)
+        return [reply.body]
+
+    async def _serve_http(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        body = await _asgi_body(receive, limit=self._max_body_bytes + 1)
+        if body is None:  # the sender went away
+            return
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        # In a worker thread, so that a blocking on_task never stalls the event loop.
+        reply = await asyncio.to_thread(
+            self._handle, scope["method"], headers, body, loop=asyncio.get_running_loop()
+        )
+        start = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]
+        await send({"type": "http.response.start", "status": reply.status, "headers": start})
+        await send({"type": "http.response.body", "body": reply.body})
+
+    # -- the core ------------------------------------------------------------------------------
+
+    def _handle(
+        self,
+        method: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        loop: asyncio.AbstractEventLoop | None,
+    ) -> WebhookReply:
+        """`handle`; `loop` is the ASGI server's, on which an async `on_task` is awaited."""
+        try:
+            return self._answer(method, headers, body, loop=loop)
+        except Exception:  # a bug: answered, never raised into the server
+            logger.exception("the webhook receiver failed")
+            return _INTERNAL_ERROR
+
+    def _answer(
+        self,
+        method: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        loop: asyncio.AbstractEventLoop | None,
+    ) -> WebhookReply:
+        if method.upper() != _ALLOWED_METHOD:
+            return WebhookReply(
+                status=405, message="webhooks are POSTed: only POST is allowed", allow="POST"
+            )
+        if len(body) > self._max_body_bytes:
+            return WebhookReply(
+                status=413, message=f"the body is over {self._max_body_bytes} bytes"
+            )
+        try:
+            task = webhooks.unwrap(body, headers, self._secret, tolerance=self._tolerance)
+        except WebhookVerificationError as error:
+            reason = str(error)[:_MAX_REASON_CHARS]
+            logger.warning("webhook delivery refused: %s", reason)
+            return WebhookReply(status=400, message=reason)
+        delivery_id = {name.lower(): value for name, value in headers.items()}[_ID_HEADER]
+        refused = self._claim(delivery_id, task)
+        if refused is not None:
+            return refused
+        try:
+            self._call_on_task(task, loop=loop)
+        except Exception:
+            with self._lock:
+                self._processing.discard(delivery_id)
+            logger.warning(
+                "on_task raised on webhook %s (task %s, %s): answering 500, so that the "
+                "service sends it again",
+                delivery_id,
+                task.task_id,
+                task.status,
+                exc_info=True,
+            )
+            return WebhookReply(
+                status=500, message="the handler failed: send the delivery again later"
+            )
+        self._accept(delivery_id, task)
+        logger.debug("webhook %s accepted: task %s %s", delivery_id, task.task_id, task.status)
+        return WebhookReply(status=200, message="accepted")
+
+    def _claim(self, delivery_id: str, task: Task) -> WebhookReply | None:
+        """Mark the delivery as being processed; or the answer when it must not be."""
+        with self._lock:
+            if delivery_id in self._accepted:
+                self._accepted.move_to_end(delivery_id)
+                logger.debug("webhook %s is a duplicate: ignored", delivery_id)
+                return WebhookReply(status=200, message="duplicate: already accepted")
+            if delivery_id in self._processing:
+                return WebhookReply(
+                    status=409, message="the same delivery is being processed: send it later"
+                )
+            if task.task_id in self._ended and not task.is_terminal:
+                logger.debug(
+                    "webhook %s reports task %s %s after its final status: ignored",
+                    delivery_id,
+                    task.task_id,
+                    task.status,
+                )
+                return WebhookReply(status=200, message="stale: the task has already ended")
+            self._processing.add(delivery_id)
+        return None
+
+    def _accept(self, delivery_id: str, task: Task) -> None:
+        """Remember the delivery as accepted, then hand its task to the clients' watchers."""
+        with self._lock:
+            self._processing.discard(delivery_id)
+            _remember(self._accepted, delivery_id, limit=self._remember)
+            if task.is_terminal:
+                _remember(self._ended, task.task_id, limit=self._remember)
+        try:
+            _watching.deliver(task)
+        except Exception:  # a watcher's bug must not make the service send it again
+            logger.exception("a client's watcher failed on task %s", task.task_id)
+
+    def _call_on_task(self, task: Task, *, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Call `on_task`; await what it returns on `loop` (the ASGI app's) when awaitable.
+
+        Raises:
+            TypeError: `on_task` returned an awaitable outside the ASGI app.
+            Exception: whatever `on_task` raised.
+        """
+        if self._on_task is None:
+            return
+        result = self._on_task(task)
+        if not inspect.isawaitable(result):
+            return
+        if loop is None:
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited, on purpose: no warning about it
+            raise TypeError(
+                "on_task returned an awaitable, which only the ASGI app awaits: give the WSGI "
+                "app and handle() a plain function"
+            )
+        asyncio.run_coroutine_threadsafe(_awaited(result), loop).result()
+
+
+def _remember(recent: OrderedDict[str, None], key: str, *, limit: int) -> None:
+    """Add `key` as the most recent; forget the least recent beyond `limit`."""
+    recent[key] = None
+    recent.move_to_end(key)
+    while len(recent) > limit:
+        recent.popitem(last=False)
+
+
+async def _awaited(awaitable: Awaitable[object]) -> None:
+    await awaitable
+
+
+async def _lifespan(receive: _Receive, send: _Send) -> None:
+    """Answer the lifespan protocol: nothing to start, nothing to stop."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _asgi_body(receive: _Receive, *, limit: int) -> bytes | None:
+    """The request's body, read up to `limit` bytes or a little more; None on a disconnect."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _wsgi_body(environ: WSGIEnvironment, *, limit: int) -> bytes:
+    """The request's body, at most `limit` bytes (and never past its `Content-Length`).
+
+    Raises:
+        OSError: the connection broke while reading.
+    """
+    stream = environ["wsgi.input"]
+    if environ.get("wsgi.input_terminated"):  # the server ends the stream (chunked bodies)
+        data: bytes = stream.read(limit)
+        return data
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    data = stream.read(min(length, limit)) if length > 0 else b""
+    return data
