@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from . import _watching
 from ._config import (
     check_max_retries,
     check_seconds,
@@ -96,11 +95,6 @@ class ClientCore:
                 history=[("created", time.time())],
             ),
         )
-
-    def expects_webhooks(self, task_id: str) -> bool:
-        """True when the task reports to a webhook and a receiver runs in this process."""
-        origin = self._origins.get(task_id)
-        return origin is not None and "webhook_url" in origin.request and _watching.receiving()
 
     def provenance(self, task_id: str) -> Provenance:
         """What the sidecars of a task's images say: all this client knows of it."""

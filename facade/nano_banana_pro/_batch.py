@@ -107,11 +107,20 @@ def prepare_batch(requests: Iterable[str | Mapping[str, Any]]) -> list[BatchRequ
     keyed = []
     for item in prepared:
         if item.error is None:  # the same body twice is two items: its occurrence tells them apart
-            canonical = json.dumps(item.content, sort_keys=True)
-            item = attrs.evolve(item, key=item_key(item.content, seen[canonical]))
+            asked = _what_is_asked(item.content)
+            canonical = json.dumps(asked, sort_keys=True)
+            item = attrs.evolve(item, key=item_key(asked, seen[canonical]))
             seen[canonical] += 1
         keyed.append(item)
     return keyed
+
+
+def _what_is_asked(content: dict[str, Any]) -> dict[str, Any]:
+    """An item's identity: what it asks for, not where its news goes (`webhook_url`).
+
+    A batch resumed with another `--webhook-url` creates nothing again.
+    """
+    return {name: value for name, value in content.items() if name != "webhook_url"}
 
 
 class CreateIntent(Protocol):

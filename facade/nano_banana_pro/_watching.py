@@ -2,8 +2,8 @@
 
 A `WebhookReceiver` hands every verified delivery to `deliver`, which passes it to the watcher of
 every live client in this process: a wait on that task then completes on delivery, with no GET.
-Watchers register themselves (weakly: a client that is gone is forgotten); so do receivers, so
-that a watcher knows deliveries can come at all (else it polls as if there were no webhooks).
+Watchers register themselves (weakly: a client that is gone is forgotten). A wait learns that its
+task's deliveries come from the first one that does; until then it polls as if there were none.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Protocol
 
 from .task import Task
 
-__all__ = ["Watching", "deliver", "receiving", "register_receiver", "register_watcher"]
+__all__ = ["Watching", "deliver", "register_watcher"]
 
 
 class Watching(Protocol):
@@ -26,25 +26,12 @@ class Watching(Protocol):
 
 _lock = threading.Lock()
 _watchers: weakref.WeakSet[Watching] = weakref.WeakSet()
-_receivers: weakref.WeakSet[object] = weakref.WeakSet()
 
 
 def register_watcher(watcher: Watching) -> None:
     """Let `watcher` hear of deliveries, for as long as it lives."""
     with _lock:
         _watchers.add(watcher)
-
-
-def register_receiver(receiver: object) -> None:
-    """Say that deliveries can come to this process, for as long as `receiver` lives."""
-    with _lock:
-        _receivers.add(receiver)
-
-
-def receiving() -> bool:
-    """True while a receiver lives in this process."""
-    with _lock:
-        return len(_receivers) > 0
 
 
 def deliver(task: Task) -> None:

@@ -169,7 +169,6 @@ class WebhookReceiver:
         self._accepted: OrderedDict[str, None] = OrderedDict()
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._processing: set[str] = set()
-        _watching.register_receiver(self)
 
     def __repr__(self) -> str:
         return (

@@ -660,3 +660,16 @@ def test_a_batch_keeps_a_gallery_and_a_sidecar_per_image(
     assert fresh.code == ExitCode.BAD_INPUT
     assert len(list((cli_env / "bare").glob("*.png"))) == 1
     assert not list((cli_env / "bare").glob("*.png.json"))
+
+
+def test_resuming_with_another_webhook_url_creates_nothing_again(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(cli_env, {"prompt": "A red fox", "webhook_url": "https://a.example.com/hook"})
+    assert batch("items.txt").code == ExitCode.OK
+
+    write_items(cli_env, {"prompt": "A red fox", "webhook_url": "https://b.example.com/hook"})
+    again = batch("items.txt")
+
+    assert again.code == ExitCode.OK
+    assert posts(fake) == 1  # the same image asked for: its news going elsewhere changes nothing

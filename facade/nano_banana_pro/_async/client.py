@@ -256,9 +256,7 @@ class AsyncNanoBananaPro:
         seconds = per_call_wait_timeout(wait_timeout, timeout)
         state = self._core.start_wait(task, timeout=seconds, on_update=on_update)
         first = task if isinstance(task, Task) else None
-        return await self._watcher.wait(
-            state, first, webhooks=self._core.expects_webhooks(state.task_id)
-        )
+        return await self._watcher.wait(state, first)
 
     async def _poll(self, state: WaitState) -> Task:
         """One poll of a wait: its task's own GET, never past the wait's deadline.

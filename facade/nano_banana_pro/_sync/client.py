@@ -256,7 +256,7 @@ class NanoBananaPro:
         seconds = per_call_wait_timeout(wait_timeout, timeout)
         state = self._core.start_wait(task, timeout=seconds, on_update=on_update)
         first = task if isinstance(task, Task) else None
-        return self._watcher.wait(state, first, webhooks=self._core.expects_webhooks(state.task_id))
+        return self._watcher.wait(state, first)
 
     def _poll(self, state: WaitState) -> Task:
         """One poll of a wait: its task's own GET, never past the wait's deadline.

@@ -7,8 +7,8 @@ per `PollSchedule.list_interval` tells them all their statuses: a task's own GET
 read its image URLs once the list says it ended, or when the list does not show it (the list may
 be paged or cut short upstream: that task polls for itself from then on). A webhook delivery
 (`receiver.WebhookReceiver`, through `_watching`) completes a wait at once, with no request; a
-wait that expects deliveries sweeps only every `PollSchedule.webhook_sweep`, the backstop for one
-that never comes. Deadlines, `on_update`, errors and cancellation stay each wait's own.
+wait whose task's deliveries come sweeps only every `PollSchedule.webhook_sweep`, the backstop
+for one that is lost. Deadlines, `on_update`, errors and cancellation stay each wait's own.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ class _Waiting:
     """One wait in progress: how to wake it, and what a delivery or a list said."""
 
     task_id: str
-    webhooks: bool
     signal: Signal
+    fed: bool = False
     delivered: Task | None = None
     listed: str | None = None
     unlisted: bool = False
@@ -68,23 +68,26 @@ class Watcher:
         self._listing = Lock()
         _watching.register_watcher(self)
 
-    def wait(self, state: WaitState, first: Task | None, *, webhooks: bool) -> Task:
+    def wait(self, state: WaitState, first: Task | None) -> Task:
         """Until the task COMPLETED (returned) or ended otherwise, or the deadline passed.
+
+        Once a delivery for the task has come (its webhook reaches a receiver in this process),
+        the wait sweeps only every `webhook_sweep`: later deliveries will come too.
 
         Args:
             state: The wait's own bookkeeping (deadline, schedule, `on_update`).
             first: The task as already known (it counts as the first poll), or None.
-            webhooks: The task reports to a receiver in this process: deliveries are expected.
 
         Raises:
             TaskFailedError: the task ended without images.
             WaitTimeoutError: the deadline passed first.
             NanoBananaProError: polling failed for good (a 404, a refused key...).
         """
-        me = _Waiting(task_id=state.task_id, webhooks=webhooks, signal=Signal())
+        me = _Waiting(task_id=state.task_id, signal=Signal())
         with self._registry:
             self._waiting.setdefault(me.task_id, []).append(me)
             me.delivered = self._recent.pop(me.task_id, None)
+            me.fed = me.delivered is not None
         try:
             current = first
             while True:
@@ -94,7 +97,7 @@ class Watcher:
                     return current
                 current = None
                 pause = state.next_pause()
-                if me.webhooks:
+                if me.fed:
                     pause = max(pause, min(self._schedule.webhook_sweep, state.time_left()))
                 me.signal.wait(pause, clock=self._clock)
         finally:
@@ -116,6 +119,7 @@ class Watcher:
                         self._recent.popitem(last=False)
                 return
             for waiting in waits:
+                waiting.fed = True
                 if waiting.delivered is None or not waiting.delivered.is_terminal:
                     waiting.delivered = task
         for waiting in waits:

@@ -41,8 +41,8 @@ def add_listen_options(parser: argparse.ArgumentParser) -> None:
         "--webhook-url",
         metavar="URL",
         help="create each item with this webhook_url (unless its line sets one): the service "
-        "POSTs each status change there. Part of each item's content, like a line's own: "
-        "resume with the same URL, or the items are new ones",
+        "POSTs each status change there. Not part of an item's identity: resuming with "
+        "another URL creates nothing again",
     )
     parser.add_argument(
         "--listen",

@@ -33,6 +33,8 @@ __all__ = ["DEFAULT_WEBHOOK_SECRET", "FakeMagnific"]
 DEFAULT_WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 (a test value, not a credential)
 DEFAULT_SCHEDULE = Schedule()
 DEFAULT_IMAGE_SCALE = 1 / 16
+#: How often the webhook sender of `serve()` looks for new deliveries when none is due (seconds).
+_IDLE = 0.05
 _NOT_FOUND = {"message": "AI resource not found"}
 _INVALID_BODY_MESSAGE = "Your request parameters didn't validate."
 
@@ -144,11 +146,38 @@ class FakeMagnific(FaultKnobs):
         fault closes the socket without answering; delays sleep on the clock (pass a
         `SystemClock` for real waits).
 
+        On a clock that moves by itself (not a `VirtualClock`), webhooks are sent as their
+        status changes come, as the service sends them, not only when a request arrives.
+
         Args:
             port: The port to listen on; 0 lets the system choose a free one.
         """
-        with serve(self._handle, self._clock, port=port) as base_url:
+        with contextlib.ExitStack() as stack:
+            base_url = stack.enter_context(serve(self._handle, self._clock, port=port))
+            if not isinstance(self._clock, VirtualClock):
+                stack.enter_context(self._sending_on_time())
             yield base_url
+
+    @contextlib.contextmanager
+    def _sending_on_time(self) -> Iterator[None]:
+        """A daemon thread that sends each webhook when it falls due, until the block ends."""
+        stop = threading.Event()
+
+        def send() -> None:
+            while not stop.is_set():
+                due = self.next_webhook_at()
+                wait = _IDLE if due is None else due - self._clock.monotonic()
+                if stop.wait(min(max(wait, 0.0), _IDLE)):
+                    return
+                self.send_due_webhooks()
+
+        thread = threading.Thread(target=send, name="fake-magnific-webhooks", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     # -- time ----------------------------------------------------------------------------------
 
