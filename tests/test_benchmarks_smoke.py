@@ -21,6 +21,7 @@ SCRIPTS = {
     "B4": "b4_batch.py",
     "B5": "b5_download.py",
     "B6": "b6_makespan_polling.py",
+    "B7": "b7_makespan_webhooks.py",
 }
 TIMEOUT = 100
 
