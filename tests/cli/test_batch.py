@@ -170,7 +170,7 @@ def test_json_lines_and_json_output(batch: Any, cli_env: Path, fake: FakeMagnifi
         "resolution": "1K",
         "reference_images": ["https://example.com/whale.png"],
         "webhook_url": "https://example.com/hook",
-        "extra_body": {"seed": 42},
+        "extra_body": {"guidance_scale": 42},
     }
     write_items(cli_env, item)
 
@@ -178,7 +178,7 @@ def test_json_lines_and_json_output(batch: Any, cli_env: Path, fake: FakeMagnifi
 
     assert run.code == ExitCode.OK, run.err
     [request] = fake.requests[:1]
-    expected = {**item, "seed": 42}
+    expected = {**item, "guidance_scale": 42}
     del expected["extra_body"]
     expected["reference_images"] = [
         {"image": "https://example.com/whale.png", "mime_type": "image/png"}

@@ -235,14 +235,17 @@ def test_a_wrong_key_names_the_flag(cli: Cli) -> None:
 
 
 def test_a_service_refusal_lists_the_invalid_params(cli: Cli, fake: FakeMagnific) -> None:
-    body = {"message": "Invalid", "invalid_params": [{"name": "seed", "reason": "Too large"}]}
+    body = {
+        "message": "Invalid",
+        "invalid_params": [{"name": "guidance_scale", "reason": "Too large"}],
+    }
     fake.fail_next(400, on="create", body=body)
 
-    result = cli.run("generate", PROMPT, "--extra-body", '{"seed": 99999999}')
+    result = cli.run("generate", PROMPT, "--extra-body", '{"guidance_scale": 99999999}')
 
     assert result.returncode == ExitCode.BAD_INPUT
     [line] = error_lines(result.stderr)
-    assert "seed: Too large" in line
+    assert "guidance_scale: Too large" in line
     assert not PYTHON_WORDING.search(line), line
 
 

@@ -130,14 +130,14 @@ def test_list_without_tasks_says_so(cli_env: Path, capsys: pytest.CaptureFixture
 
 
 def test_generate_sends_extra_body_fields_as_they_are(cli: Cli, fake: FakeMagnific) -> None:
-    result = cli.run("generate", PROMPT, "--no-wait", "--extra-body", '{"seed": 42}')
+    result = cli.run("generate", PROMPT, "--no-wait", "--extra-body", '{"guidance_scale": 42}')
 
     assert result.returncode == 0, result.stderr
     assert fake.requests[0].json == {
         "prompt": PROMPT,
         "aspect_ratio": "1:1",
         "resolution": "2K",
-        "seed": 42,
+        "guidance_scale": 42,
     }
 
 

@@ -77,14 +77,19 @@ def test_the_redactor_replaces_every_secret_and_ignores_blanks() -> None:
 
 def test_task_json_keeps_unknown_fields_and_adds_files() -> None:
     completed = Task.from_payload(
-        {"task_id": TASK_ID, "status": "COMPLETED", "generated": ["https://x/a.png"], "seed": 7}
+        {
+            "task_id": TASK_ID,
+            "status": "COMPLETED",
+            "generated": ["https://x/a.png"],
+            "guidance_scale": 7,
+        }
     )
 
     assert task_json(completed, files=[Path("out/a.png")]) == {
         "task_id": TASK_ID,
         "status": "COMPLETED",
         "generated": ["https://x/a.png"],
-        "seed": 7,
+        "guidance_scale": 7,
         "files": ["out/a.png"],
     }
 

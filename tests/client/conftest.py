@@ -22,7 +22,7 @@ OTHER_ID = "8d3c1f8e-2f0a-4b8e-9a51-0c7c1f0b5e22"
 TASKS_PATH = "/v1/ai/text-to-image/nano-banana-pro"
 IMAGE_URL = "https://ai-statics.freepik.com/completed_task_image.png"
 #: Fields the tests of `extra_body=` send beside the spec's.
-EXTRA_FIELDS = frozenset({"seed", "style", "tags", "use_google_search_tool"})
+EXTRA_FIELDS = frozenset({"guidance_scale", "style", "tags", "use_google_search_tool"})
 
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 

@@ -17,13 +17,15 @@ def test_create_sends_the_extra_fields_beside_the_declared_ones(
     client: Any, server: ScriptedServer
 ) -> None:
     server.on("POST", json_response(200, task_body("CREATED")))
-    client.create(PROMPT, resolution="4K", extra_body={"seed": 42, "style": {"name": "ink"}})
+    client.create(
+        PROMPT, resolution="4K", extra_body={"guidance_scale": 42, "style": {"name": "ink"}}
+    )
     (request,) = server.requests
     assert sent_json(request) == {
         "prompt": PROMPT,
         "aspect_ratio": "1:1",
         "resolution": "4K",
-        "seed": 42,
+        "guidance_scale": 42,
         "style": {"name": "ink"},
     }
 
@@ -58,11 +60,11 @@ def test_a_declared_field_in_extra_body_is_refused_before_sending(
 @pytest.mark.parametrize(
     "extra",
     [
-        {"seed": math.nan},
+        {"guidance_scale": math.nan},
         {"when": object()},
         {1: "not a string key"},
-        ["seed", 42],
-        "seed=42",
+        ["guidance_scale", 42],
+        "guidance_scale=42",
         {"text": "\ud800"},
     ],
 )
@@ -79,17 +81,17 @@ def test_an_unknown_keyword_is_refused_and_the_allowed_ones_named(
     client: Any, server: ScriptedServer
 ) -> None:
     with pytest.raises(InvalidRequestError) as caught:
-        client.create(PROMPT, seed=42)
-    assert caught.value.field == "seed"
+        client.create(PROMPT, guidance_scale=42)
+    assert caught.value.field == "guidance_scale"
     assert "aspect_ratio" in caught.value.allowed
     assert server.requests == []
 
 
 def test_batch_items_take_extra_body(client: Any, server: ScriptedServer) -> None:
     server.on("POST", json_response(200, task_body("COMPLETED", ["https://x.test/a.png"])))
-    (result,) = client.generate_many([{"prompt": PROMPT, "extra_body": {"seed": 7}}])
+    (result,) = client.generate_many([{"prompt": PROMPT, "extra_body": {"guidance_scale": 7}}])
     assert result.ok
-    assert sent_json(server.requests[0])["seed"] == 7
+    assert sent_json(server.requests[0])["guidance_scale"] == 7
 
 
 def test_a_batch_item_overwriting_a_declared_field_fails_alone(

@@ -34,7 +34,7 @@ def test_a_downloaded_image_says_what_made_it(client: Any, tmp_path: Path) -> No
         "A raccoon in a hat",
         aspect_ratio="16:9",
         reference_images=["https://example.com/hat.png"],
-        extra_body={"seed": 7},
+        extra_body={"guidance_scale": 7},
     )
     [image] = client.download(task, tmp_path)
 
@@ -47,7 +47,7 @@ def test_a_downloaded_image_says_what_made_it(client: Any, tmp_path: Path) -> No
         "aspect_ratio": "16:9",
         "resolution": "2K",
         "reference_images": [{"image": "https://example.com/hat.png", "mime_type": "image/png"}],
-        "seed": 7,
+        "guidance_scale": 7,
     }
     steps = [step["what"] for step in document["history"]]
     assert steps[0] == "created"

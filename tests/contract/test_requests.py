@@ -73,8 +73,8 @@ INVALID_REQUESTS = {
         "is too long",
     ),
     "a field the spec does not define": (
-        create({"prompt": "A raccoon", "seed": 42}),
-        "'seed' was unexpected",
+        create({"prompt": "A raccoon", "guidance_scale": 42}),
+        "'guidance_scale' was unexpected",
     ),
     "no API key": (create({"prompt": "A raccoon"}, headers={}), "Security not found"),
     "a body that is not JSON": (

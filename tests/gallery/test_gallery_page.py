@@ -289,10 +289,10 @@ def test_parameters_that_are_not_strings_are_shown_as_json() -> None:
     card = GalleryCard(
         state="pending",
         prompt="p",
-        parameters={"extra_body": {"seed": 42}, "reference_images": ["a.png"]},
+        parameters={"extra_body": {"guidance_scale": 42}, "reference_images": ["a.png"]},
     )
 
     (parsed,) = GalleryPage(render_gallery([card], title="t")).cards
 
-    assert json.loads(parsed.facts["extra_body"]) == {"seed": 42}
+    assert json.loads(parsed.facts["extra_body"]) == {"guidance_scale": 42}
     assert json.loads(parsed.facts["reference_images"]) == ["a.png"]

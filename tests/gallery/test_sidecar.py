@@ -37,7 +37,7 @@ FIELDS = [
     "batch",
 ]
 REQUEST = {
-    "seed": 42,  # an extra_body field, as sent
+    "guidance_scale": 42,  # an extra_body field, as sent
     "prompt": "Un raton laveur en costume, café crème",
     "aspect_ratio": "16:9",
     "resolution": "2K",

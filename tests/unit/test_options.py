@@ -152,8 +152,8 @@ def with_change(spec: dict[str, Any], change: Callable[[dict[str, Any]], None]) 
     return changed
 
 
-def add_seed(schemas: dict[str, Any]) -> None:
-    schemas["CreateImageRequest"]["properties"]["seed"] = {"type": "integer", "minimum": 0}
+def add_an_option(schemas: dict[str, Any]) -> None:
+    schemas["CreateImageRequest"]["properties"]["undeclared_option"] = {"type": "integer"}
 
 
 def set_resolution_default(schemas: dict[str, Any]) -> None:
@@ -179,7 +179,7 @@ def retype_webhook(schemas: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("change", "reported"),
     [
-        (add_seed, "names: declared"),
+        (add_an_option, "names: declared"),
         (set_resolution_default, "resolution: sent '2K' by default, not '4K'"),
         (narrow_ratios, "aspect_ratio: values outside the spec accepted: ['21:9']"),
         (shorten_prompt, "prompt: 2001 characters accepted"),
@@ -217,22 +217,47 @@ def test_the_cli_check_fails_on_a_parser_that_misses_an_option() -> None:
     assert "resolution" in cli_missing_options(parser)
 
 
-#: A valid value of each declared option, and one of the wrong JSON type.
-VALID_AND_INVALID: dict[str, tuple[Any, Any]] = {
-    "webhook_url": ("https://example.com/hook", 42),
-    "reference_images": ([{"image": "https://example.com/a.png", "mime_type": "image/png"}], "x"),
-    "aspect_ratio": ("16:9", 16),
-    "resolution": ("4K", ["4K"]),
+#: A value of the wrong JSON type for each spec type.
+WRONG_TYPE: dict[str, Any] = {
+    "string": 42,
+    "integer": "x",
+    "number": "x",
+    "boolean": "x",
+    "array": "x",
+    "object": "x",
 }
 
 
-def test_every_declared_option_has_a_valid_and_an_invalid_example() -> None:
-    assert set(VALID_AND_INVALID) == set(OPTION_NAMES)
+def spec_example(schema: dict[str, Any]) -> Any:
+    """A valid value of `schema` from the spec's own examples (arrays and objects built up)."""
+    if "example" in schema:
+        return schema["example"]
+    if schema.get("type") == "array":
+        return [spec_example(schema["items"])]
+    if schema.get("type") == "object":
+        required = schema.get("required", [])
+        return {name: spec_example(schema["properties"][name]) for name in required}
+    raise AssertionError(f"the spec gives no example of {schema}: add one")
+
+
+def valid_and_invalid(spec: dict[str, Any], option: str) -> tuple[Any, Any]:
+    """The spec's example of `option`, and a value of the wrong JSON type."""
+    field = request_schema(spec)["properties"][option]
+    return spec_example(field), WRONG_TYPE[field["type"]]
+
+
+def test_examples_come_from_the_spec_and_fail_without_one(spec: dict[str, Any]) -> None:
+    assert valid_and_invalid(spec, "aspect_ratio") == ("1:1", 42)
+    assert valid_and_invalid(spec, "reference_images")[0] == [
+        {"image": "https://example.com/reference.jpg", "mime_type": "image/jpeg"}
+    ]
+    with pytest.raises(AssertionError, match="no example"):
+        spec_example({"type": "integer"})
 
 
 @pytest.mark.parametrize("option", OPTION_NAMES)
-def test_a_batch_line_takes_every_declared_option(option: str) -> None:
-    valid, _ = VALID_AND_INVALID[option]
+def test_a_batch_line_takes_every_declared_option(spec: dict[str, Any], option: str) -> None:
+    valid, _ = valid_and_invalid(spec, option)
     (item,) = prepare_batch([{"prompt": PROMPT, option: valid}])
     assert item.error is None
     assert item.body is not None
@@ -240,8 +265,8 @@ def test_a_batch_line_takes_every_declared_option(option: str) -> None:
 
 
 @pytest.mark.parametrize("option", OPTION_NAMES)
-def test_the_fake_checks_every_declared_option(option: str) -> None:
-    valid, invalid = VALID_AND_INVALID[option]
+def test_the_fake_checks_every_declared_option(spec: dict[str, Any], option: str) -> None:
+    valid, invalid = valid_and_invalid(spec, option)
     fake = FakeMagnific()
     with httpx.Client(base_url="https://api.magnific.com", transport=fake.transport()) as http:
 
