@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._async.client import AsyncNanoBananaPro
     from ._batch import BatchResult
     from ._polling import PollSchedule
-    from ._ratelimit import RateLimit
+    from ._ratelimit import RateLimit, RateWindow
     from ._sync.client import NanoBananaPro
     from .enums import AspectRatio, MimeType, Resolution
     from .errors import (
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        BudgetFileError,
         DownloadError,
         InvalidRequestError,
         LedgerError,
@@ -68,6 +69,7 @@ _LAZY: dict[str, str] = {
     "AuthenticationError": ".errors",
     "BadRequestError": ".errors",
     "BatchResult": "._batch",
+    "BudgetFileError": ".errors",
     "DownloadError": ".errors",
     "InvalidRequestError": ".errors",
     "MimeType": ".enums",
@@ -78,6 +80,7 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": ".errors",
     "PollSchedule": "._polling",
     "RateLimit": "._ratelimit",
+    "RateWindow": "._ratelimit",
     "RateLimitError": ".errors",
     "ReferenceImage": ".request",
     "SentRequest": ".errors",
@@ -102,6 +105,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BatchResult",
+    "BudgetFileError",
     "CreateOptions",
     "DownloadError",
     "InvalidRequestError",
@@ -115,6 +119,7 @@ __all__ = [
     "PollSchedule",
     "RateLimit",
     "RateLimitError",
+    "RateWindow",
     "ReferenceImage",
     "Resolution",
     "SentRequest",

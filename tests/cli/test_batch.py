@@ -565,7 +565,7 @@ def test_options() -> None:
     )
     assert _rate_limit(defaults) == RateLimit()
     assert (given.concurrency, given.timeout) == (2, 30.0)
-    assert _rate_limit(given) == RateLimit(requests_per_second=0.5)
+    assert _rate_limit(given) == RateLimit.per_second(0.5)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,215 @@
+"""`BudgetFile`: the send log and the cooldown of a budget shared by processes, in one SQLite file.
+
+Each reservation is one `BEGIN IMMEDIATE` transaction (the standard library's `sqlite3`, WAL
+mode, `synchronous=NORMAL`: it is a budget, not money), so reservations of all processes are
+handed out one at a time, in order, and together they keep every window.
+
+What the file assumes: its times are the clients' `clock.monotonic()`, which must be one clock
+for all of them: `time.monotonic()` (the default clock) is system-wide on Linux, macOS and
+Windows, so the file serves the processes of one host, on a local disk (WAL needs shared
+memory, which network file systems do not give). The system's monotonic clock starts again at
+boot: a file whose times are ahead of the clock and that was written under an earlier boot is
+cleared when opened, instead of holding every request back until the old times come round.
+
+Tables (`PRAGMA user_version` 1): `sends(seq, at)`, the send times handed out, in order (the
+last `keep` of them; `keep` is the largest window any sharing process keeps); `settings(name,
+value)`: `keep`, `cooldown_until`, `boot` (the wall-clock time of the boot that wrote it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from typing import Self
+
+from .errors import BudgetFileError
+
+__all__ = ["SCHEMA_VERSION", "BudgetFile"]
+
+#: The version of the file's tables; a newer file is refused, never changed.
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE sends (seq INTEGER PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE settings (name TEXT PRIMARY KEY, value REAL NOT NULL);
+"""
+_TABLES = frozenset({"sends", "settings"})
+#: How long a reservation waits for another process's transaction (they take microseconds).
+_LOCK_TIMEOUT = 10.0
+#: Two boot times estimated further apart than this (wall clock minus monotonic) are two boots.
+_SAME_BOOT = 60.0
+
+
+class BudgetFile:
+    """The shared log: one connection per governor, used by one thread at a time.
+
+    Raises:
+        BudgetFileError: on first use, when the file cannot be used.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, keep: int) -> None:
+        self.path = os.fspath(path)
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Self]:
+        """This object, with the file to itself until the block ends.
+
+        Raises:
+            BudgetFileError: the file cannot be used, or stayed locked by another process.
+        """
+        with self._lock:
+            connection = self._connection or self._open()
+            with self._exclusive(connection):
+                yield self
+
+    @contextlib.contextmanager
+    def _exclusive(self, connection: sqlite3.Connection) -> Iterator[None]:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        try:
+            yield
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+
+    def nth_last(self, n: int) -> float | None:
+        """The `n`-th last send time (1: the last), or None when fewer were logged."""
+        row = self._execute(
+            "SELECT at FROM sends WHERE seq = (SELECT max(seq) FROM sends) - ?", (n - 1,)
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def append(self, at: float) -> None:
+        """Log a send time, and forget those no sharing process needs any more."""
+        cursor = self._execute("INSERT INTO sends (at) VALUES (?)", (at,))
+        self._execute(
+            "DELETE FROM sends WHERE seq <= ? - (SELECT value FROM settings WHERE name = 'keep')",
+            (cursor.lastrowid,),
+        )
+
+    def cooldown_until(self) -> float:
+        """No request may be sent before this time."""
+        return self._setting("cooldown_until")
+
+    def extend_cooldown(self, until: float) -> None:
+        """No request before `until` either."""
+        self._execute(
+            "UPDATE settings SET value = max(value, ?) WHERE name = 'cooldown_until'", (until,)
+        )
+
+    def close(self) -> None:
+        """Close the connection (the next transaction opens it again)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, create the tables of a new file, check those of an old one.
+
+        Raises:
+            BudgetFileError: not a budget file, a newer one, or damaged (left as it is).
+        """
+        try:
+            connection = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=_LOCK_TIMEOUT
+            )
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        self._connection = connection
+        try:
+            with self._exclusive(connection):  # one process at a time creates a new file
+                self._prepare()
+            self._execute("PRAGMA journal_mode = WAL")
+            self._execute("PRAGMA synchronous = NORMAL")
+        except BudgetFileError:
+            self._connection = None
+            connection.close()
+            raise
+        return connection
+
+    def _prepare(self) -> None:
+        (version,) = self._execute("PRAGMA user_version").fetchone()
+        tables = {name for (name,) in self._execute("SELECT name FROM sqlite_master")}
+        if version == 0 and not tables:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._execute(statement)
+            self._execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._execute(
+                "INSERT INTO settings (name, value) VALUES ('keep', 1), "
+                "('cooldown_until', ?), ('boot', ?)",
+                (-math.inf, _boot_time()),
+            )
+        elif version > SCHEMA_VERSION:
+            raise BudgetFileError(
+                f"the budget file {self.path} was written by a newer magnific-nano-banana-pro "
+                f"(schema {version}, this one reads {SCHEMA_VERSION}): upgrade every process "
+                "that shares it, or pass another file"
+            )
+        elif version != SCHEMA_VERSION or not tables >= _TABLES:
+            raise BudgetFileError(
+                f"{self.path} is not a budget file (an SQLite file of another kind): pass "
+                "another path to RateLimit(shared=...)"
+            )
+        self._execute(
+            "UPDATE settings SET value = max(value, ?) WHERE name = 'keep'", (self._keep,)
+        )
+        self._forget_an_earlier_boot()
+
+    def _forget_an_earlier_boot(self) -> None:
+        boot = _boot_time()
+        if abs(self._setting("boot") - boot) <= _SAME_BOOT:
+            return
+        now = time.monotonic()
+        last = self.nth_last(1)
+        if max(-math.inf if last is None else last, self.cooldown_until()) > now:
+            self._execute("DELETE FROM sends")
+            self._execute(
+                "UPDATE settings SET value = ? WHERE name = 'cooldown_until'", (-math.inf,)
+            )
+        self._execute("UPDATE settings SET value = ? WHERE name = 'boot'", (boot,))
+
+    def _setting(self, name: str) -> float:
+        (value,) = self._execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        return float(value)
+
+    def _execute(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        assert self._connection is not None, "used outside a transaction"
+        try:
+            return self._connection.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+
+    def _error(self, error: sqlite3.Error) -> BudgetFileError:
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return BudgetFileError(
+                f"the budget file {self.path} stayed locked by another process for "
+                f"{_LOCK_TIMEOUT:g} s ({error}): is a process that shares it stopped in a "
+                "debugger? Otherwise pass another file to RateLimit(shared=...)"
+            )
+        return BudgetFileError(
+            f"the budget file {self.path} cannot be used ({error}): it is damaged, not a "
+            "budget file, or its folder is not writable; it was left as it is: pass another "
+            "file to RateLimit(shared=...)"
+        )
+
+    def __repr__(self) -> str:
+        return f"BudgetFile({self.path!r})"
+
+
+def _boot_time() -> float:
+    """When this system booted, by its wall clock: the same for every process of one boot."""
+    return time.time() - time.monotonic()
