@@ -63,18 +63,22 @@ class ClientCore:
     def throttle(self) -> float:
         """Seconds to wait before the next request: its turn in the budget, after any cooldown.
 
+        0: send it now. Otherwise wait, then ask `throttle_again()`.
+
         Raises:
             BudgetFileError: the budget file shared with other processes cannot be used.
         """
         return self._governor.reserve()
 
     def throttle_again(self) -> float:
-        """After waiting what `throttle()` said: 0, or more seconds if a cooldown began meanwhile.
+        """After waiting what `throttle()` said: 0 (send now), or seconds more to wait.
+
+        More when the requests sent meanwhile leave no room yet, or a cooldown began.
 
         Raises:
             BudgetFileError: the budget file shared with other processes cannot be used.
         """
-        return self._governor.recheck()
+        return self._governor.confirm()
 
     def cool_down(self, error: RateLimitError) -> None:
         """After a 429 with `Retry-After`: no call of this client is sent before it has passed.

@@ -1,8 +1,8 @@
-"""`BudgetFile`: the send log and the cooldown of a budget shared by processes, in one SQLite file.
+"""`BudgetFile`: the logs and the cooldown of a budget shared by processes, in one SQLite file.
 
-Each reservation is one `BEGIN IMMEDIATE` transaction (the standard library's `sqlite3`, WAL
-mode, `synchronous=NORMAL`: it is a budget, not money), so reservations of all processes are
-handed out one at a time, in order, and together they keep every window.
+Each step of a governor (a turn, a send, a cooldown) is one `BEGIN IMMEDIATE` transaction (the
+standard library's `sqlite3`, WAL mode, `synchronous=NORMAL`: it is a budget, not money), so
+the steps of all processes happen one at a time, in order, and together they keep every window.
 
 What the file assumes: its times are the clients' `clock.monotonic()`, which must be one clock
 for all of them: `time.monotonic()` (the default clock) is system-wide on Linux, macOS and
@@ -11,9 +11,10 @@ memory, which network file systems do not give). The system's monotonic clock st
 boot: a file whose times are ahead of the clock and that was written under an earlier boot is
 cleared when opened, instead of holding every request back until the old times come round.
 
-Tables (`PRAGMA user_version` 1): `sends(seq, at)`, the send times handed out, in order (the
-last `keep` of them; `keep` is the largest window any sharing process keeps); `settings(name,
-value)`: `keep`, `cooldown_until`, `boot` (the wall-clock time of the boot that wrote it).
+Tables (`PRAGMA user_version` 1): `times(log, seq, at)`, the turns handed out (`log` =
+`turns`) and the times requests were sent (`sent`), each in order (the last `keep` of each:
+the largest window any sharing process keeps); `settings(name, value)`: `keep`,
+`cooldown_until`, `boot` (the wall-clock time of the boot that wrote it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import time
 from collections.abc import Iterator
 from typing import Self
 
+from ._governor import LogName
+from .clock import Clock
 from .errors import BudgetFileError
 
 __all__ = ["SCHEMA_VERSION", "BudgetFile"]
@@ -34,10 +37,12 @@ __all__ = ["SCHEMA_VERSION", "BudgetFile"]
 #: The version of the file's tables; a newer file is refused, never changed.
 SCHEMA_VERSION = 1
 _SCHEMA = """
-CREATE TABLE sends (seq INTEGER PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE times (
+    log TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (log, seq)
+) WITHOUT ROWID;
 CREATE TABLE settings (name TEXT PRIMARY KEY, value REAL NOT NULL);
 """
-_TABLES = frozenset({"sends", "settings"})
+_TABLES = frozenset({"times", "settings"})
 #: How long a reservation waits for another process's transaction (they take microseconds).
 _LOCK_TIMEOUT = 10.0
 #: Two boot times estimated further apart than this (wall clock minus monotonic) are two boots.
@@ -51,9 +56,10 @@ class BudgetFile:
         BudgetFileError: on first use, when the file cannot be used.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, keep: int) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, keep: int, clock: Clock) -> None:
         self.path = os.fspath(path)
         self._keep = keep
+        self._clock = clock
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
 
@@ -85,19 +91,24 @@ class BudgetFile:
         except sqlite3.Error as error:
             raise self._error(error) from None
 
-    def nth_last(self, n: int) -> float | None:
-        """The `n`-th last send time (1: the last), or None when fewer were logged."""
+    def nth_last(self, log: LogName, n: int) -> float | None:
+        """The `n`-th last time of `log` (1: the last), or None when it holds fewer."""
         row = self._execute(
-            "SELECT at FROM sends WHERE seq = (SELECT max(seq) FROM sends) - ?", (n - 1,)
+            "SELECT at FROM times WHERE log = ? "
+            "AND seq = (SELECT max(seq) FROM times WHERE log = ?) - ?",
+            (log, log, n - 1),
         ).fetchone()
         return None if row is None else float(row[0])
 
-    def append(self, at: float) -> None:
-        """Log a send time, and forget those no sharing process needs any more."""
-        cursor = self._execute("INSERT INTO sends (at) VALUES (?)", (at,))
+    def append(self, log: LogName, at: float) -> None:
+        """Add a time to `log`, and forget those no sharing process needs any more."""
+        (last,) = self._execute("SELECT max(seq) FROM times WHERE log = ?", (log,)).fetchone()
+        seq = 1 if last is None else last + 1
+        self._execute("INSERT INTO times (log, seq, at) VALUES (?, ?, ?)", (log, seq, at))
         self._execute(
-            "DELETE FROM sends WHERE seq <= ? - (SELECT value FROM settings WHERE name = 'keep')",
-            (cursor.lastrowid,),
+            "DELETE FROM times WHERE log = ? "
+            "AND seq <= ? - (SELECT value FROM settings WHERE name = 'keep')",
+            (log, seq),
         )
 
     def cooldown_until(self) -> float:
@@ -173,10 +184,12 @@ class BudgetFile:
         boot = _boot_time()
         if abs(self._setting("boot") - boot) <= _SAME_BOOT:
             return
-        now = time.monotonic()
-        last = self.nth_last(1)
-        if max(-math.inf if last is None else last, self.cooldown_until()) > now:
-            self._execute("DELETE FROM sends")
+        (latest,) = self._execute("SELECT max(at) FROM times").fetchone()
+        if (
+            max(self.cooldown_until(), -math.inf if latest is None else latest)
+            > self._clock.monotonic()
+        ):
+            self._execute("DELETE FROM times")
             self._execute(
                 "UPDATE settings SET value = ? WHERE name = 'cooldown_until'", (-math.inf,)
             )

@@ -1,17 +1,20 @@
 """`Governor`: when each request of a client may be sent, so that every window of its budget holds.
 
-It keeps a log of send times, in the order they were handed out. A request's send time is the
-earliest that keeps each window (N requests in any W seconds): not before now, nor before the
-last one handed out (first come, first sent), nor before `log[-N] + W` for each window; and not
-before the end of a 429's cooldown. Each reservation is O(1) per window.
+Two logs, both in order: the turns handed out, and the times requests were actually sent. A
+request's turn is the earliest time that keeps each window (N requests in any W seconds): not
+before now, nor before the last turn handed out (first come, first sent), nor before
+`log[-N] + W` in either log, nor before the end of a 429's cooldown. O(1) per window. When its
+turn comes, the request is sent if the requests actually sent still leave room (a caller woken
+late, or a burst that took a while to go out, can leave less than the turns planned); else it
+waits that little more. So the times requests go out keep every window, not only their turns.
 
 Our own rather than pyrate-limiter's: the runtime dependencies are httpx and attrs only, and
 pyrate-limiter would not remove the hard parts. Its limiter answers "now or not" and a blocked
 caller retries after a delay, so concurrent callers race instead of queueing in order and wake
 to retry; it has no shared cooldown for `Retry-After`; and its buckets keep their own time,
-where ours must run on the client's injectable clock (tests move a virtual one). A sliding log
-with reservations is some 60 lines here, and its shared form (`_budget_file.py`) one SQLite
-transaction on the standard library's `sqlite3`.
+where ours must run on the client's injectable clock (tests move a virtual one). The logs are
+two deques here, and their shared form (`_budget_file.py`) one SQLite transaction per step on
+the standard library's `sqlite3`.
 """
 
 from __future__ import annotations
@@ -21,28 +24,30 @@ import math
 import threading
 from collections import deque
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ._ratelimit import RateLimit, RateWindow
 from .clock import Clock
 from .errors import InvalidRequestError
 
-__all__ = ["Governor"]
+__all__ = ["Governor", "LogName"]
 
+#: The turns handed out, or the times requests were sent.
+LogName = Literal["turns", "sent"]
 #: A send exactly W seconds after the N-th last one would share its window's edge, where the
 #: rounding of a clock's sums could count both: keep this much clear of it.
 _EDGE = 1e-6
 
 
 class SendLog(Protocol):
-    """The send times handed out (in order) and the cooldown: in memory or in a shared file."""
+    """The turns and send times (each in order) and the cooldown: in memory or in a file."""
 
-    def nth_last(self, n: int) -> float | None:
-        """The `n`-th last send time (1: the last), or None when fewer were logged."""
+    def nth_last(self, log: LogName, n: int) -> float | None:
+        """The `n`-th last time of `log` (1: the last), or None when it holds fewer."""
         ...
 
-    def append(self, at: float) -> None:
-        """Log a send time, no earlier than the last one."""
+    def append(self, log: LogName, at: float) -> None:
+        """Add a time to `log`, no earlier than its last one."""
         ...
 
     def cooldown_until(self) -> float:
@@ -55,10 +60,10 @@ class SendLog(Protocol):
 
 
 class _Store(Protocol):
-    """Where a governor keeps its log: each use of it is one transaction."""
+    """Where a governor keeps its logs: each use of them is one transaction."""
 
     def transaction(self) -> contextlib.AbstractContextManager[SendLog]:
-        """The log, for this process alone until the block ends."""
+        """The logs, for this governor alone until the block ends."""
         ...
 
     def close(self) -> None:
@@ -67,10 +72,13 @@ class _Store(Protocol):
 
 
 class _MemoryLog:
-    """The log of one client, in memory: the last `keep` send times."""
+    """The logs of one client, in memory: the last `keep` times of each."""
 
     def __init__(self, *, keep: int) -> None:
-        self._times: deque[float] = deque(maxlen=keep)
+        self._logs: dict[LogName, deque[float]] = {
+            "turns": deque(maxlen=keep),
+            "sent": deque(maxlen=keep),
+        }
         self._cooldown_until = -math.inf
         self._lock = threading.Lock()
 
@@ -79,11 +87,12 @@ class _MemoryLog:
         with self._lock:
             yield self
 
-    def nth_last(self, n: int) -> float | None:
-        return self._times[-n] if len(self._times) >= n else None
+    def nth_last(self, log: LogName, n: int) -> float | None:
+        times = self._logs[log]
+        return times[-n] if len(times) >= n else None
 
-    def append(self, at: float) -> None:
-        self._times.append(at)
+    def append(self, log: LogName, at: float) -> None:
+        self._logs[log].append(at)
 
     def cooldown_until(self) -> float:
         return self._cooldown_until
@@ -96,9 +105,10 @@ class _MemoryLog:
 
 
 class Governor:
-    """Hands out send times for every call of a client (and of the processes sharing its file).
+    """Says when each request of a client may go (and of the processes sharing its file).
 
-    Thread-safe: the sync client's threads and the async client's tasks share one.
+    Thread-safe: the sync client's threads and the async client's tasks share one. A request
+    calls `reserve()`, then, for as long as it is told to wait, waits and calls `confirm()`.
 
     Raises:
         InvalidRequestError: `limit` is neither a `RateLimit` nor None.
@@ -116,34 +126,43 @@ class Governor:
         if limit is not None and limit.shared is not None:
             from ._budget_file import BudgetFile  # sqlite3 only for those who share a budget
 
-            self._log: _Store = BudgetFile(limit.shared, keep=keep)
-            with self._log.transaction():  # refuse an unusable file now, not at the first call
+            self._store: _Store = BudgetFile(limit.shared, keep=keep, clock=clock)
+            with self._store.transaction():  # refuse an unusable file now, not at the first call
                 pass
         else:
-            self._log = _MemoryLog(keep=keep)
+            self._store = _MemoryLog(keep=keep)
 
     def reserve(self) -> float:
-        """Reserve the next send time; the seconds to wait before sending (0: send now).
+        """Take the next turn; the seconds to wait (0: it is sent now, and counted as sent).
 
         Raises:
             BudgetFileError: the shared file cannot be used.
         """
-        with self._log.transaction() as log:
-            return self._reserve(log)
+        with self._store.transaction() as log:
+            now = self._clock.monotonic()
+            turn = self._turn(log, now)
+            if turn <= now:
+                self._send(log, now)
+            return max(0.0, turn - now)
 
-    def recheck(self) -> float:
-        """After waiting what `reserve()` said: 0, or more seconds if a cooldown began meanwhile.
+    def confirm(self) -> float:
+        """When the wait `reserve()` or `confirm()` said is over: 0 (sent now), or wait more.
 
-        A request that waited for its turn is not sent during a cooldown that started while it
-        waited: it takes a new turn after the cooldown, at the back of the queue.
+        More when the requests actually sent leave no room yet, and when a cooldown began while
+        it waited: then it takes a new turn after the cooldown, at the back of the queue.
 
         Raises:
             BudgetFileError: the shared file cannot be used.
         """
-        with self._log.transaction() as log:
-            if log.cooldown_until() <= self._clock.monotonic():
-                return 0.0
-            return self._reserve(log)
+        with self._store.transaction() as log:
+            now = self._clock.monotonic()
+            if log.cooldown_until() > now:
+                return self._turn(log, now) - now
+            room = self._room(log, "sent", now)
+            if room > now:
+                return room - now
+            self._send(log, now)
+            return 0.0
 
     def cool_down(self, seconds: float) -> None:
         """No request is sent in the next `seconds` (by any process sharing the budget).
@@ -151,24 +170,34 @@ class Governor:
         Raises:
             BudgetFileError: the shared file cannot be used.
         """
-        with self._log.transaction() as log:
+        with self._store.transaction() as log:
             log.extend_cooldown(self._clock.monotonic() + seconds)
 
     def close(self) -> None:
-        """Release the shared file (reopened if the governor is used again)."""
-        self._log.close()
+        """Release the shared file (opened again if the governor is used again)."""
+        self._store.close()
 
-    def _reserve(self, log: SendLog) -> float:
-        now = self._clock.monotonic()
-        at = max(now, log.cooldown_until())
+    def _turn(self, log: SendLog, now: float) -> float:
+        """Hand out the next turn: the earliest time after the others that keeps every window."""
+        turn = max(now, log.cooldown_until())
         if not self._windows:
-            return at - now
-        last = log.nth_last(1)
+            return turn
+        last = log.nth_last("turns", 1)
+        turn = max(turn, self._room(log, "turns", now), self._room(log, "sent", now))
         if last is not None:
-            at = max(at, last)
+            turn = max(turn, last)
+        log.append("turns", turn)
+        return turn
+
+    def _room(self, log: SendLog, name: LogName, now: float) -> float:
+        """The earliest time at which one more entry in `log` keeps every window."""
+        room = now
         for window in self._windows:
-            oldest = log.nth_last(window.requests)
+            oldest = log.nth_last(name, window.requests)
             if oldest is not None:
-                at = max(at, oldest + window.seconds + _EDGE)
-        log.append(at)
-        return at - now
+                room = max(room, oldest + window.seconds + _EDGE)
+        return room
+
+    def _send(self, log: SendLog, now: float) -> None:
+        if self._windows:
+            log.append("sent", now)
