@@ -10,33 +10,14 @@ requests it saw in any position of each window (`window_peaks`) and its 429s (`t
 from __future__ import annotations
 
 import argparse
-import bisect
 import json
 import sys
 import time
-from collections.abc import Sequence
-from typing import Any
 
 from nano_banana_pro.clock import SystemClock
-from nano_banana_pro.testing import FakeMagnific, RateWindow, Schedule, documented_limits
+from nano_banana_pro.testing import FakeMagnific, Schedule, documented_limits, peak_in_window
 
 API_OPERATIONS = ("create", "get", "list")
-
-
-def window_peaks(times: Sequence[float], windows: Sequence[RateWindow]) -> list[dict[str, Any]]:
-    """For each window, the most of `times` in any of its positions (one starts at each time)."""
-    ordered = sorted(times)
-    return [
-        {
-            "requests": window.requests,
-            "seconds": window.seconds,
-            "peak": max(
-                (bisect.bisect_left(ordered, t + window.seconds) - i for i, t in enumerate(ordered)),
-                default=0,
-            ),
-        }
-        for window in windows
-    ]
 
 
 def main() -> int:
@@ -60,6 +41,7 @@ def main() -> int:
     with fake.serve(port=0) as base_url:
         print(base_url, flush=True)
         sys.stdin.read()
+    api_times = [request.at for request in fake.requests if request.operation in API_OPERATIONS]
     counts = {
         "tasks": len(fake.tasks),
         "requests": fake.count(),
@@ -70,10 +52,14 @@ def main() -> int:
         "dropped": sum(1 for request in fake.requests if request.status is None),
         "cpu_seconds": time.process_time(),
         "throttled": sum(1 for request in fake.requests if request.status == 429),
-        "window_peaks": window_peaks(
-            [request.at for request in fake.requests if request.operation in API_OPERATIONS],
-            windows,
-        ),
+        "window_peaks": [
+            {
+                "requests": window.requests,
+                "seconds": window.seconds,
+                "peak": peak_in_window(api_times, window.seconds),
+            }
+            for window in windows
+        ],
     }
     print(json.dumps(counts), flush=True)
     return 0

@@ -31,6 +31,7 @@ SCRIPTS = {
     "B3": ("b3_import.py", 300.0),
     "B4": ("b4_batch.py", 400.0),
     "B5": ("b5_download.py", 300.0),
+    "B8": ("b8_shared_budget.py", 300.0),
 }
 SMOKE_TIMEOUT = 120.0
 #: id -> (figure file, written beside the README; how that benchmark's result is drawn).

@@ -20,6 +20,7 @@ SCRIPTS = {
     "B3": "b3_import.py",
     "B4": "b4_batch.py",
     "B5": "b5_download.py",
+    "B8": "b8_shared_budget.py",
 }
 TIMEOUT = 100
 

@@ -56,7 +56,9 @@ class ClientCore:
         self.wait_timeout = check_wait_timeout(wait_timeout)
         self.clock: Clock = clock or SystemClock()
         self.poll_schedule = poll_schedule or PollSchedule()
-        self._governor = Governor(rate_limit, clock=self.clock)
+        self._governor = Governor(
+            rate_limit, clock=self.clock, request_seconds=self.attempt_seconds
+        )
         self._history = CompletionHistory()
         self._origins = TaskOrigins()
 
@@ -79,6 +81,17 @@ class ClientCore:
             BudgetFileError: the budget file shared with other processes cannot be used.
         """
         return self._governor.confirm()
+
+    def answered(self, sent_at: float) -> None:
+        """The request sent at `sent_at` (when `throttle()` or `throttle_again()` said 0) ended.
+
+        Its place in the budget's windows lasts until a window's length after now: the service
+        counted it at some instant before its answer.
+
+        Raises:
+            BudgetFileError: the budget file shared with other processes cannot be used.
+        """
+        self._governor.answered(sent_at)
 
     def cool_down(self, error: RateLimitError) -> None:
         """After a 429 with `Retry-After`: no call of this client is sent before it has passed.

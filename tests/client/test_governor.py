@@ -8,7 +8,6 @@ the default's margin is there to absorb. Two real processes share one budget fil
 from __future__ import annotations
 
 import asyncio
-import bisect
 import itertools
 import subprocess
 import sys
@@ -29,15 +28,14 @@ from nano_banana_pro import (
 )
 from nano_banana_pro._config import DEFAULT_RATE_WINDOWS
 from nano_banana_pro.clock import SystemClock
-from nano_banana_pro.testing import DOCUMENTED_LIMITS, FakeMagnific, documented_limits
+from nano_banana_pro.testing import (
+    DOCUMENTED_LIMITS,
+    FakeMagnific,
+    documented_limits,
+    peak_in_window,
+)
 
 KEY = "test-key"
-
-
-def peak(times: Sequence[float], seconds: float) -> int:
-    """The most of `times` in any window of `seconds`: one starting at each time is enough."""
-    ordered = sorted(times)
-    return max(bisect.bisect_left(ordered, t + seconds) - i for i, t in enumerate(ordered))
 
 
 def api_times(fake: FakeMagnific) -> list[float]:
@@ -99,8 +97,10 @@ def test_the_default_budget_holds_both_windows_over_a_long_run(kind: str) -> Non
     assert throttled(fake) == 0
     times = api_times(fake)
     for ours, service in zip(DEFAULT_RATE_WINDOWS, DOCUMENTED_LIMITS, strict=True):
-        assert peak(times, service.seconds) <= service.requests
-        assert peak(times, ours.seconds) == ours.requests  # every window used to its budget
+        assert peak_in_window(times, service.seconds) <= service.requests
+        assert (
+            peak_in_window(times, ours.seconds) == ours.requests
+        )  # every window used to its budget
     assert times[-1] < 2 * 120.5 + 11  # 3,000 = 2 x 1,170 + 660: two long windows and a bit
 
 
@@ -230,7 +230,7 @@ def test_two_processes_on_one_budget_file_never_exceed_it_together(tmp_path: Pat
     times = api_times(fake)
     assert len(times) == 80
     for window in SHARED_WINDOWS:
-        assert peak(times, window.seconds - JITTER) <= window.requests, (window, times)
+        assert peak_in_window(times, window.seconds - JITTER) <= window.requests, (window, times)
     assert times[-1] - times[0] >= 2 * 1.5 - JITTER  # 80 = 30 + 30 + 20, at 30 per 1.5 s
 
 
@@ -240,4 +240,4 @@ def test_two_processes_on_two_files_go_over_together(tmp_path: Path) -> None:
     with fake.serve() as base_url:
         run_processes(base_url, [tmp_path / "one.sqlite", tmp_path / "two.sqlite"], calls=10)
 
-    assert peak(api_times(fake), SHARED_WINDOWS[0].seconds) > SHARED_WINDOWS[0].requests
+    assert peak_in_window(api_times(fake), SHARED_WINDOWS[0].seconds) > SHARED_WINDOWS[0].requests

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,30 +16,37 @@ from nano_banana_pro._budget_file import SCHEMA_VERSION
 from nano_banana_pro._governor import Governor
 from nano_banana_pro.clock import VirtualClock
 from nano_banana_pro.ledger import TaskLedger
+from nano_banana_pro.testing import peak_in_window
 
 TIGHT = (RateWindow(requests=5, seconds=1.0), RateWindow(requests=12, seconds=6.0))
 
 
-def peak(times: Sequence[float], seconds: float) -> int:
-    """The most of `times` in any window of `seconds` (half-open, as the fake counts)."""
-    ordered = sorted(times)
-    return max(bisect.bisect_left(ordered, t + seconds) - i for i, t in enumerate(ordered))
-
-
 def slots(governor: Governor, clock: VirtualClock, count: int) -> list[float]:
-    """The send times of `count` reservations made now."""
+    """The turns of `count` requests that all ask now (those sent now stay in flight)."""
     return [clock.monotonic() + governor.reserve() for _ in range(count)]
+
+
+def request(governor: Governor, clock: VirtualClock, *, latency: float = 0.0) -> float:
+    """One request, from asking to its answer `latency` later, on the clock; when it was sent."""
+    pause = governor.reserve()
+    while pause > 0:
+        clock.advance(pause)
+        pause = governor.confirm()
+    sent = clock.monotonic()
+    clock.advance(latency)
+    governor.answered(sent)
+    return sent
 
 
 def test_every_window_holds_at_any_instant_and_the_budget_is_used() -> None:
     clock = VirtualClock()
     governor = Governor(RateLimit(windows=TIGHT), clock=clock)
 
-    times = slots(governor, clock, 100)
+    times = [request(governor, clock) for _ in range(100)]
 
-    assert times == sorted(times)  # first come, first sent
+    assert times == sorted(times)
     for window in TIGHT:
-        assert peak(times, window.seconds) == window.requests  # held, and used in full
+        assert peak_in_window(times, window.seconds) == window.requests  # held, and used in full
     # 12 per 6 s sets the pace (5, 5, 2 each 6 s): the last 4 of 100 go after 8 such windows.
     assert times[-1] == pytest.approx(8 * 6.0, abs=1e-3)
 
@@ -48,7 +54,7 @@ def test_every_window_holds_at_any_instant_and_the_budget_is_used() -> None:
 def test_a_reservation_waits_only_as_long_as_a_window_needs() -> None:
     clock = VirtualClock()
     governor = Governor(RateLimit(windows=TIGHT), clock=clock)
-    assert slots(governor, clock, 5) == [0.0] * 5  # a burst, as the short window allows
+    assert [request(governor, clock) for _ in range(5)] == [0.0] * 5  # as the short window allows
     clock.advance(10.0)  # a quiet spell: both windows empty again
     assert governor.reserve() == 0.0
 
@@ -120,14 +126,14 @@ def test_reservations_from_many_threads_queue_without_breaking_a_window() -> Non
     every = [at for times in per_thread.values() for at in times]
     assert len(every) == 400
     for window in TIGHT:
-        assert peak(every, window.seconds) <= window.requests
+        assert peak_in_window(every, window.seconds) <= window.requests
     assert all(times == sorted(times) for times in per_thread.values())
 
 
 def test_a_cooldown_holds_back_new_requests_and_those_already_waiting() -> None:
     clock = VirtualClock()
     governor = Governor(RateLimit.per_second(1, burst=1), clock=clock)
-    assert governor.reserve() == 0.0
+    request(governor, clock)  # sent and answered at 0
     waiting = governor.reserve()  # its turn is in 1 s
     assert waiting == pytest.approx(1.0, abs=1e-5)
 
@@ -141,19 +147,32 @@ def test_a_cooldown_holds_back_new_requests_and_those_already_waiting() -> None:
     assert governor.confirm() == 0.0  # no cooldown began while it waited again
 
 
-def test_a_turn_waits_for_room_left_by_the_requests_actually_sent() -> None:
-    """Turns are planned; a request woken late moves the window for those after it."""
+def test_a_request_counts_until_its_answer_has_been_a_window_old() -> None:
+    """The service counted it at some instant before its answer: a slow one holds the next."""
     clock = VirtualClock()
     governor = Governor(RateLimit.per_second(1, burst=1), clock=clock)
-    assert governor.reserve() == 0.0  # sent at 0
-    late = governor.reserve()  # its turn: 1 s
-    after = governor.reserve()  # its turn: 2 s
-    clock.advance(late + 0.5)  # woken half a second late
-    assert governor.confirm() == 0.0  # sent at 1.5
-    clock.advance(after - late - 0.5)  # the next one's turn, on time
-    assert governor.confirm() == pytest.approx(0.5, abs=1e-5)  # not before 1.5 + 1
+    assert request(governor, clock, latency=0.5) == 0.0  # answered at 0.5
+    clock.advance(0.5)  # at 1.0: 1 s after it was sent, but not after its answer
+    assert governor.reserve() == pytest.approx(0.5, abs=1e-5)
     clock.advance(0.5 + 1e-5)
-    assert governor.confirm() == 0.0
+    assert governor.confirm() == 0.0  # sent at 1.5
+    governor.answered(clock.monotonic())
+    # Turns now allow for the 0.5 s an answer took: the next one in 1.5 s, not 1 s.
+    assert governor.reserve() == pytest.approx(1.5, abs=1e-4)
+
+
+def test_requests_in_flight_fill_a_window_until_they_are_answered() -> None:
+    clock = VirtualClock()
+    governor = Governor(RateLimit(windows=(RateWindow(requests=2, seconds=1.0),)), clock=clock)
+    assert [governor.reserve(), governor.reserve()] == [0.0, 0.0]  # both in flight
+    clock.advance(5.0)  # no answer yet, however long ago they were sent
+    wait = governor.reserve()
+    assert wait > 0
+    clock.advance(wait)
+    assert governor.confirm() > 0  # still in flight: still no room
+    governor.answered(0.0)
+    governor.answered(0.0)  # both answered now, at 5 + the wait
+    assert clock.monotonic() + governor.confirm() == pytest.approx(5.0 + wait + 1.0, abs=1e-4)
 
 
 def test_without_a_limit_only_the_cooldown_holds_requests_back() -> None:
@@ -190,7 +209,7 @@ def test_two_governors_on_one_file_share_the_budget(tmp_path: Path) -> None:
 
     every = [at for times in per_thread.values() for at in times]
     for window in TIGHT:
-        assert peak(every, window.seconds) == window.requests  # together, never over
+        assert peak_in_window(every, window.seconds) == window.requests  # together, never over
     for governor in governors:
         governor.close()
 
@@ -200,7 +219,29 @@ def test_two_governors_on_two_files_would_go_over_together(tmp_path: Path) -> No
     clock = VirtualClock()
     governors = [Governor(shared(tmp_path / f"{n}.sqlite"), clock=clock) for n in range(2)]
     every = [at for governor in governors for at in slots(governor, clock, 60)]
-    assert peak(every, TIGHT[0].seconds) == 2 * TIGHT[0].requests
+    assert peak_in_window(every, TIGHT[0].seconds) == 2 * TIGHT[0].requests
+
+
+def test_requests_in_flight_in_another_process_count_here(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    budget = tmp_path / "budget.sqlite"
+    first, second = (Governor(shared(budget), clock=clock) for _ in range(2))
+    assert slots(first, clock, 5) == [0.0] * 5  # in flight, not answered yet
+    clock.advance(2.0)
+    assert second.reserve() > 0
+    for _ in range(5):
+        first.answered(0.0)
+    assert second.confirm() == pytest.approx(1.0, abs=1e-4)  # a window after those answers
+
+
+def test_requests_of_a_process_that_died_count_until_their_deadline(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    budget = tmp_path / "budget.sqlite"
+    dead = Governor(shared(budget), clock=clock, request_seconds=30.0)
+    slots(dead, clock, 5)  # in flight when its process died
+    dead.close()
+    alive = Governor(shared(budget), clock=clock)
+    assert 31.0 <= request(alive, clock) < 31.5  # deadline + window; it looked now and then
 
 
 def test_a_cooldown_reaches_every_governor_of_the_file(tmp_path: Path) -> None:
@@ -215,7 +256,7 @@ def test_each_process_keeps_its_own_windows_over_everyones_sends(tmp_path: Path)
     budget = tmp_path / "budget.sqlite"
     small = Governor(shared(budget, (RateWindow(requests=2, seconds=10.0),)), clock=clock)
     large = Governor(shared(budget, (RateWindow(requests=50, seconds=10.0),)), clock=clock)
-    assert slots(large, clock, 30) == [0.0] * 30  # the file keeps 50, for the larger window
+    assert [request(large, clock) for _ in range(30)] == [0.0] * 30  # the file keeps 50
     assert small.reserve() == pytest.approx(10.0, abs=1e-5)  # 30 already sent in 10 s
     assert large.reserve() == pytest.approx(10.0, abs=1e-5)  # behind it: first come, first sent
 
@@ -224,7 +265,8 @@ def test_the_budget_survives_closing_and_reopening(tmp_path: Path) -> None:
     clock = VirtualClock()
     budget = tmp_path / "budget.sqlite"
     governor = Governor(shared(budget), clock=clock)
-    slots(governor, clock, 5)
+    for _ in range(5):
+        request(governor, clock)
     governor.close()
     assert governor.reserve() == pytest.approx(1.0, abs=1e-5)  # opened again, remembers
     governor.close()
@@ -235,7 +277,7 @@ def test_times_left_by_an_earlier_boot_are_forgotten(tmp_path: Path) -> None:
     clock = VirtualClock()
     budget = tmp_path / "budget.sqlite"
     governor = Governor(shared(budget), clock=clock)
-    slots(governor, clock, 30)  # turns up to 12 s ahead
+    slots(governor, clock, 30)  # turns up to 12 s ahead, 5 requests in flight
     governor.cool_down(60.0)
     governor.close()
     with sqlite3.connect(budget) as connection:  # as if written before a reboot, a day ago

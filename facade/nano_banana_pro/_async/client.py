@@ -200,12 +200,15 @@ class AsyncNanoBananaPro:
             while pause > 0:
                 await self._core.clock.asleep(pause)
                 pause = self._core.throttle_again()
+            sent_at = self._core.clock.monotonic()
             try:
                 with request_deadline(self._core.attempt_seconds):
                     return await operation()
             except RateLimitError as error:
                 self._core.cool_down(error)  # every call of this client waits, not this one
                 raise
+            finally:
+                self._core.answered(sent_at)
 
         return await call_with_retries(
             attempt,

@@ -202,12 +202,15 @@ class NanoBananaPro:
             while pause > 0:
                 self._core.clock.sleep(pause)
                 pause = self._core.throttle_again()
+            sent_at = self._core.clock.monotonic()
             try:
                 with request_deadline(self._core.attempt_seconds):
                     return operation()
             except RateLimitError as error:
                 self._core.cool_down(error)  # every call of this client waits, not this one
                 raise
+            finally:
+                self._core.answered(sent_at)
 
         return call_with_retries(
             attempt,

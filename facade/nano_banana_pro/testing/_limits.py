@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .._ratelimit import SERVICE_WINDOWS, RateWindow
 
-__all__ = ["DOCUMENTED_LIMITS", "RateLimiter", "RateWindow", "documented_limits"]
+__all__ = ["DOCUMENTED_LIMITS", "RateLimiter", "RateWindow", "documented_limits", "peak_in_window"]
 
 #: The service's documented rate limits per IP, which the fake enforces.
 DOCUMENTED_LIMITS = SERVICE_WINDOWS
@@ -26,6 +26,17 @@ def documented_limits(*, time_scale: float = 1.0) -> tuple[RateWindow, ...]:
         InvalidRequestError: `time_scale` is not a positive, finite number (a `ValueError`).
     """
     return tuple(window.scaled(time_scale) for window in DOCUMENTED_LIMITS)
+
+
+def peak_in_window(times: Sequence[float], seconds: float) -> int:
+    """The most of `times` within any `seconds` (a window as the fake's: half-open).
+
+    To check a client's pace at the fake: `peak_in_window([r.at for r in fake.requests], 5.0)`.
+    """
+    ordered = sorted(times)
+    return max(
+        (bisect.bisect_left(ordered, at + seconds) - i for i, at in enumerate(ordered)), default=0
+    )
 
 
 class RateLimiter:
