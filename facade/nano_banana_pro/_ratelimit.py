@@ -103,10 +103,12 @@ def _shared(value: object) -> str | os.PathLike[str] | None:
 class RateLimit:
     """A client's budget of API requests: every window holds, for all its calls together.
 
-    The default keeps the service's documented per-IP windows (`SERVICE_WINDOWS`) with a margin
-    against latency and clock skew (the network can bring requests closer together than they
-    were sent): 240 requests in any 5.2 s, and 1,170 in any 120.5 s. Requests queue in order
-    (first come, first sent), and a 429's `Retry-After` pauses every call.
+    The default keeps the service's documented per-IP windows (`SERVICE_WINDOWS`) with a few
+    percent to spare: 240 requests in any 5.2 s, and 1,170 in any 120.5 s. A request takes its
+    place in a window from when it is sent until the window's length after its answer (the
+    service counted it at some instant in between), so the windows hold at the service however
+    long requests take. Requests queue in order (first come, first sent), and a 429's
+    `Retry-After` pauses every call.
 
     With `shared`, the processes of one host that give the same file share one budget (the
     scripts or workers behind one IP): together they never exceed it. Each process holds its own

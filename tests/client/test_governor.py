@@ -241,3 +241,14 @@ def test_two_processes_on_two_files_go_over_together(tmp_path: Path) -> None:
         run_processes(base_url, [tmp_path / "one.sqlite", tmp_path / "two.sqlite"], calls=10)
 
     assert peak_in_window(api_times(fake), SHARED_WINDOWS[0].seconds) > SHARED_WINDOWS[0].requests
+
+
+def test_the_docs_state_the_default_budget() -> None:
+    short, long = DEFAULT_RATE_WINDOWS
+    stated = (
+        f"{short.requests:,} requests in any {short.seconds:g} s, "
+        f"and {long.requests:,} in any {long.seconds:g} s"
+    )
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert stated in " ".join(readme.split())
+    assert stated in " ".join((RateLimit.__doc__ or "").split())
