@@ -93,11 +93,16 @@ class _Store(Protocol):
 
 
 class _MemoryLog:
-    """The log of one client, in memory (the last `keep` turns and answers)."""
+    """The log of one client, in memory.
 
-    def __init__(self, *, keep: int) -> None:
+    The last `keep` turns, and the answers of the last `longest` seconds (in a list, which
+    `bisect` searches fastest).
+    """
+
+    def __init__(self, *, keep: int, longest: float) -> None:
         self._turns: deque[float] = deque(maxlen=keep)
-        self._answers: deque[float] = deque(maxlen=keep)
+        self._answers: list[float] = []
+        self._longest = longest
         self._in_flight = 0
         self._cooldown_until = -math.inf
         self._lock = threading.Lock()
@@ -126,6 +131,9 @@ class _MemoryLog:
     def answer(self, now: float) -> None:
         self._in_flight -= 1
         self._answers.append(now)
+        gone = bisect.bisect_right(self._answers, now - self._longest - 1.0)
+        if gone > len(self._answers) // 2:  # forget in bulk: amortised O(1)
+            del self._answers[:gone]
 
     def cooldown_until(self) -> float:
         return self._cooldown_until
@@ -166,20 +174,21 @@ class Governor:
         self._windows: tuple[RateWindow, ...] = () if limit is None else limit.windows
         self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
         keep = max((window.requests for window in self._windows), default=1)
+        longest = max((window.seconds for window in self._windows), default=0.0)
         if limit is not None and limit.shared is not None:
             from ._budget_file import BudgetFile  # sqlite3 only for those who share a budget
 
             self._store: _Store = BudgetFile(
                 limit.shared,
                 keep=keep,
-                longest=max(window.seconds for window in self._windows),
+                longest=longest,
                 clock=clock,
                 request_seconds=request_seconds,
             )
             with self._store.transaction():  # refuse an unusable file now, not at the first call
                 pass
         else:
-            self._store = _MemoryLog(keep=keep)
+            self._store = _MemoryLog(keep=keep, longest=longest)
 
     def reserve(self) -> float:
         """Take the next turn; the seconds to wait (0: the request is sent now).
