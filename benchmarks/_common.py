@@ -143,15 +143,20 @@ def fake_server(
     in_progress_after: float,
     complete_after: float,
     image_min_bytes: int = 0,
+    rate_scale: float | None = None,
     timeout: float = 30.0,
 ) -> Iterator[FakeServer]:
-    """Run the fake on 127.0.0.1 (port 0) in its own process; always stopped, killed if stuck."""
+    """Run the fake on 127.0.0.1 (port 0) in its own process; always stopped, killed if stuck.
+
+    With `rate_scale`, it enforces the documented windows, their lengths times `rate_scale`.
+    """
     command = [
         sys.executable,
         str(SERVER_SCRIPT),
         f"--in-progress-after={in_progress_after}",
         f"--complete-after={complete_after}",
         f"--image-min-bytes={image_min_bytes}",
+        *([] if rate_scale is None else [f"--rate-scale={rate_scale}"]),
     ]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
         command,

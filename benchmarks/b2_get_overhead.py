@@ -76,7 +76,7 @@ def main() -> int:
         api_key=API_KEY,
         base_url=BASE_URL,
         transport=transport,
-        rate_limit=RateLimit(requests_per_second=1e9, burst=10**9),
+        rate_limit=RateLimit.per_second(1e9, burst=10**9),
     )
     raw = httpx.Client(transport=transport, headers={"x-magnific-api-key": API_KEY})
     sides: dict[str, Callable[[], object]] = {

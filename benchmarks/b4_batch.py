@@ -40,7 +40,7 @@ async def generate(base_url: str, prompts: int, concurrency: int) -> dict[str, A
     async with AsyncNanoBananaPro(
         api_key="bench-key",
         base_url=base_url,
-        rate_limit=RateLimit(requests_per_second=10_000, burst=10_000),
+        rate_limit=RateLimit.per_second(10_000, burst=10_000),
     ) as client:
         started = time.perf_counter()
         cpu_started = time.process_time()

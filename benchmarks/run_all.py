@@ -33,6 +33,7 @@ SCRIPTS = {
     "B5": ("b5_download.py", 300.0),
     "B6": ("b6_makespan_polling.py", 600.0),
     "B7": ("b7_makespan_webhooks.py", 600.0),
+    "B8": ("b8_shared_budget.py", 300.0),
 }
 SMOKE_TIMEOUT = 120.0
 #: id -> (figure file, written beside the README; how it is drawn from the results by id).

@@ -22,6 +22,7 @@ SCRIPTS = {
     "B5": "b5_download.py",
     "B6": "b6_makespan_polling.py",
     "B7": "b7_makespan_webhooks.py",
+    "B8": "b8_shared_budget.py",
 }
 TIMEOUT = 100
 

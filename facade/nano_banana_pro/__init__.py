@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._async.client import AsyncNanoBananaPro
     from ._batch import BatchResult
     from ._polling import PollSchedule
-    from ._ratelimit import RateLimit
+    from ._ratelimit import RateLimit, RateWindow
     from ._sync.client import NanoBananaPro
     from .enums import AspectRatio, MimeType, Resolution
     from .errors import (
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        BudgetFileError,
         DownloadError,
         InvalidRequestError,
         LedgerError,
@@ -69,6 +70,7 @@ _LAZY: dict[str, str] = {
     "AuthenticationError": ".errors",
     "BadRequestError": ".errors",
     "BatchResult": "._batch",
+    "BudgetFileError": ".errors",
     "DownloadError": ".errors",
     "InvalidRequestError": ".errors",
     "MimeType": ".enums",
@@ -79,6 +81,7 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": ".errors",
     "PollSchedule": "._polling",
     "RateLimit": "._ratelimit",
+    "RateWindow": "._ratelimit",
     "RateLimitError": ".errors",
     "ReferenceImage": ".request",
     "SentRequest": ".errors",
@@ -104,6 +107,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BatchResult",
+    "BudgetFileError",
     "CreateOptions",
     "DownloadError",
     "InvalidRequestError",
@@ -117,6 +121,7 @@ __all__ = [
     "PollSchedule",
     "RateLimit",
     "RateLimitError",
+    "RateWindow",
     "ReferenceImage",
     "Resolution",
     "SentRequest",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -18,10 +17,11 @@ from ._config import (
     resolve_base_url,
     resolve_timeout,
 )
+from ._governor import Governor
 from ._history import CompletionHistory, default_cache_file
 from ._logging import configure_from_env
 from ._polling import PollSchedule, TaskOrigin, TaskOrigins, WaitState
-from ._ratelimit import RateLimit, TokenBucket
+from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from ._url_checks import check_encodable
 from .clock import Clock, SystemClock
@@ -60,29 +60,59 @@ class ClientCore:
         self.wait_timeout = check_wait_timeout(wait_timeout)
         self.clock: Clock = clock or SystemClock()
         self.poll_schedule = poll_schedule or PollSchedule()
-        self._bucket = None if rate_limit is None else TokenBucket(rate_limit, clock=self.clock)
+        self._governor = Governor(
+            rate_limit, clock=self.clock, request_seconds=self.attempt_seconds
+        )
         self.history = CompletionHistory(cache=default_cache_file())
         self._origins = TaskOrigins()
-        self._cooldown_lock = threading.Lock()
-        self._cooldown_until = -math.inf
 
     def throttle(self) -> float:
-        """Seconds to wait before the next request: the rate limit, and any 429's cooldown."""
-        pause = 0.0 if self._bucket is None else self._bucket.reserve()
-        with self._cooldown_lock:
-            return max(pause, self._cooldown_until - self.clock.monotonic())
+        """Seconds to wait before the next request: its turn in the budget, after any cooldown.
+
+        0: send it now. Otherwise wait, then ask `throttle_again()`.
+
+        Raises:
+            BudgetFileError: the budget file shared with other processes cannot be used.
+        """
+        return self._governor.reserve()
+
+    def throttle_again(self) -> float:
+        """After waiting what `throttle()` said: 0 (send now), or seconds more to wait.
+
+        More when the requests sent meanwhile leave no room yet, or a cooldown began.
+
+        Raises:
+            BudgetFileError: the budget file shared with other processes cannot be used.
+        """
+        return self._governor.confirm()
+
+    def answered(self, sent_at: float) -> None:
+        """The request sent at `sent_at` (when `throttle()` or `throttle_again()` said 0) ended.
+
+        Its place in the budget's windows lasts until a window's length after now: the service
+        counted it at some instant before its answer.
+
+        Raises:
+            BudgetFileError: the budget file shared with other processes cannot be used.
+        """
+        self._governor.answered(sent_at)
 
     def cool_down(self, error: RateLimitError) -> None:
         """After a 429 with `Retry-After`: no call of this client is sent before it has passed.
 
         Each call honouring its own `Retry-After` is not enough: the others would keep sending,
-        and all would come back together and collide again.
+        and all would come back together and collide again. With a shared budget, no call of
+        the other processes is sent either.
+
+        Raises:
+            BudgetFileError: the budget file shared with other processes cannot be used.
         """
-        if error.retry_after is None:
-            return
-        until = self.clock.monotonic() + min(error.retry_after, self.retry_policy.retry_after_cap)
-        with self._cooldown_lock:
-            self._cooldown_until = max(self._cooldown_until, until)
+        if error.retry_after is not None:
+            self._governor.cool_down(min(error.retry_after, self.retry_policy.retry_after_cap))
+
+    def close(self) -> None:
+        """Release the budget file, if the budget is shared (opened again if used again)."""
+        self._governor.close()
 
     def remember_created(self, task: Task, body: CreateImageRequest) -> None:
         """Note a new task: its kind, creation time, body and history (schedule, sidecars)."""

@@ -24,6 +24,7 @@ __all__ = [
     "AmbiguousCreateError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetFileError",
     "DownloadError",
     "InvalidRequestError",
     "LedgerError",
@@ -241,6 +242,14 @@ class LedgerError(NanoBananaProError):
     """The task ledger cannot be used: in use by another run, from a newer version, or corrupt.
 
     The file is never changed by the check that fails; the message says what to do.
+    """
+
+
+class BudgetFileError(NanoBananaProError):
+    """The budget file shared by processes (`RateLimit(shared=...)`) cannot be used.
+
+    It is not a budget file, is from a newer version, is damaged, or stayed locked by another
+    process for too long. The message names the file and says what to do.
     """
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from nano_banana_pro import RateLimit
 from nano_banana_pro.cli import ExitCode, main
-from nano_banana_pro.cli._batch import _rate_limit
+from nano_banana_pro.cli._batch import _rate_limit, _resume_command
 from nano_banana_pro.cli._parser import build_parser
 from nano_banana_pro.cli._progress import BarDisplay, BatchLineDisplay, batch_display
 from nano_banana_pro.clock import VirtualClock
@@ -523,6 +523,53 @@ def test_an_unusable_out_sends_nothing(
     assert fake.count() == 0
 
 
+def api_requests(fake: FakeMagnific) -> int:
+    return sum(1 for request in fake.requests if request.operation in ("create", "get", "list"))
+
+
+def test_a_rate_file_holds_the_budget_every_request_went_through(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(cli_env, "A red fox in the snow", "A blue whale")
+
+    run = batch("items.txt", "--rate-file", "budget.sqlite", "--rate", "50")
+
+    assert run.code == ExitCode.OK, run.err
+    with sqlite3.connect(cli_env / "budget.sqlite") as connection:
+        (answered,) = connection.execute(
+            "SELECT count(*) FROM times WHERE log = 'answers'"
+        ).fetchone()
+    assert answered == api_requests(fake) >= 2  # the other batches given this file see them all
+
+
+def test_a_rate_file_that_cannot_be_used_sends_nothing(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    budget = cli_env / "notes.txt"
+    budget.write_text("not a budget file\n" * 100)
+    before = budget.read_bytes()
+    write_items(cli_env, "A red fox in the snow")
+
+    run = batch("items.txt", "--rate-file", "notes.txt")
+
+    assert run.code == ExitCode.BAD_INPUT
+    [line] = error_lines(run.err)
+    assert "the budget file notes.txt cannot be used" in line
+    assert budget.read_bytes() == before
+    assert fake.count() == 0
+
+
+def test_the_rate_file_is_a_client_option_before_or_after_the_command() -> None:
+    parser = build_parser()
+    before = parser.parse_args(["--rate-file", "b.sqlite", "batch", "items.txt"])
+    after = parser.parse_args(["batch", "items.txt", "--rate-file", "b.sqlite"])
+    other = parser.parse_args(["list", "--rate-file", "b.sqlite"])
+
+    assert before.rate_file == after.rate_file == other.rate_file == "b.sqlite"
+    assert parser.parse_args(["batch", "items.txt"]).rate_file is None
+    assert "--rate-file b.sqlite" in _resume_command(after)  # a resumed run shares it too
+
+
 def test_a_missing_file(batch: Any) -> None:
     run = batch("missing.txt")
 
@@ -565,7 +612,7 @@ def test_options() -> None:
     )
     assert _rate_limit(defaults) == RateLimit()
     assert (given.concurrency, given.timeout) == (2, 30.0)
-    assert _rate_limit(given) == RateLimit(requests_per_second=0.5)
+    assert _rate_limit(given) == RateLimit.per_second(0.5)
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,14 @@ from nano_banana_pro import (
     NanoBananaPro,
     PollSchedule,
     RateLimit,
+    RateWindow,
     TaskFailedError,
     WaitTimeoutError,
 )
+from nano_banana_pro._config import DEFAULT_RATE_WINDOWS
+from nano_banana_pro._governor import Governor
 from nano_banana_pro._history import CompletionHistory
-from nano_banana_pro._ratelimit import TokenBucket
+from nano_banana_pro._ratelimit import SERVICE_WINDOWS
 from nano_banana_pro.clock import VirtualClock
 from nano_banana_pro.testing import FakeMagnific, Schedule
 from tests.client.conftest import AsyncDriven
@@ -230,35 +233,57 @@ def test_a_bad_batch_argument_is_refused(batch_client: Callable[..., Any]) -> No
 def test_the_rate_limit_spaces_requests_on_the_clock(
     batch_client: Callable[..., Any], fake: FakeMagnific
 ) -> None:
-    client = batch_client(rate_limit=RateLimit(requests_per_second=10, burst=5))
+    client = batch_client(rate_limit=RateLimit.per_second(10, burst=5))
     for _ in range(45):
         client.list()
     times = [request.at for request in fake.requests]
     assert times[-1] - times[0] >= (45 - 5) / 10 - 1e-9
     for first in range(len(times)):
-        window = [t for t in times[first:] if t - times[first] < 1.0]
-        assert len(window) <= 5 + 10
+        window = [t for t in times[first:] if t - times[first] < 0.5]
+        assert len(window) <= 5
 
 
 def test_the_default_rate_limit_is_inside_the_documented_per_ip_limits() -> None:
     default = RateLimit()
-    assert default.requests_per_second <= 10  # 10/s averaged over 2 minutes
-    assert default.burst + 5 * default.requests_per_second <= 5 * 50  # 50/s over 5 s
+    assert default.windows == DEFAULT_RATE_WINDOWS
+    for ours, service in zip(default.windows, SERVICE_WINDOWS, strict=True):
+        assert ours.requests < service.requests  # a few percent fewer...
+        assert ours.seconds > service.seconds  # ...in a little more time
+
+    def sustained(windows: tuple[RateWindow, ...]) -> float:
+        return min(window.requests / window.seconds for window in windows)
+
+    assert sustained(default.windows) >= 0.95 * sustained(SERVICE_WINDOWS)  # 9.7/s of 10/s
 
 
-def test_the_token_bucket_lets_a_burst_through_then_paces() -> None:
+def test_a_simple_rate_lets_a_burst_through_then_paces() -> None:
     clock = VirtualClock()
-    bucket = TokenBucket(RateLimit(requests_per_second=4, burst=2), clock=clock)
-    waits = [bucket.reserve() for _ in range(4)]
-    assert waits == [0.0, 0.0, 0.25, 0.5]
+    governor = Governor(RateLimit.per_second(4, burst=2), clock=clock)
+    waits = [governor.reserve() for _ in range(5)]
+    assert waits == pytest.approx([0.0, 0.0, 0.5, 0.5, 1.0], abs=1e-5)
+    governor.answered(0.0)
+    governor.answered(0.0)  # the two sent at once are answered
     clock.advance(10)
-    assert bucket.reserve() == 0.0
+    assert governor.reserve() == 0.0
 
 
-@pytest.mark.parametrize("bad", [{"requests_per_second": 0}, {"burst": 0}])
-def test_a_bad_rate_limit_is_refused(bad: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match="RateLimit"):
-        RateLimit(**bad)
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: RateLimit.per_second(0), "rate"),
+        (lambda: RateLimit.per_second(float("inf")), "rate"),
+        (lambda: RateLimit.per_second(2, burst=0), "burst"),
+        (lambda: RateLimit(windows=()), "RateLimit.windows"),
+        (lambda: RateLimit(windows=((250, 5.0),)), "RateLimit.windows"),
+        (lambda: RateLimit(shared=""), "RateLimit.shared"),
+        (lambda: RateLimit(shared=42), "RateLimit.shared"),
+    ],
+)
+def test_a_bad_rate_limit_is_refused(make: Callable[[], object], field: str) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        make()
+    assert caught.value.field == field
+    assert isinstance(caught.value, ValueError)
 
 
 def test_the_schedule_backs_off_until_it_has_learned() -> None:

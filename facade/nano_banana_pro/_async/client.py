@@ -61,11 +61,13 @@ class AsyncNanoBananaPro:
         transport: An httpx transport for the API and downloads (for example a fake's).
         clock: Time source for backoff and polling (tests pass a virtual one).
         poll_schedule: How often `wait()` polls (by default it learns from this client's tasks).
-        rate_limit: Client-side limit on API requests, shared by all calls (default 8/s with
-            bursts of 20, inside the service's per-IP limits); None disables it.
+        rate_limit: The budget of API requests, shared by all calls, and by other processes
+            with `RateLimit(shared=path)` (default: inside the service's per-IP windows of 250
+            requests in any 5 s and 1,200 in any 120 s); None disables it.
 
     Raises:
         InvalidRequestError: no API key, or a setting out of range.
+        BudgetFileError: the rate limit's shared file cannot be used.
     """
 
     def __init__(
@@ -202,14 +204,18 @@ class AsyncNanoBananaPro:
 
         async def attempt() -> T:
             pause = self._core.throttle()
-            if pause > 0:
+            while pause > 0:
                 await self._core.clock.asleep(pause)
+                pause = self._core.throttle_again()
+            sent_at = self._core.clock.monotonic()
             try:
                 with request_deadline(self._core.attempt_seconds):
                     return await operation()
             except RateLimitError as error:
                 self._core.cool_down(error)  # every call of this client waits, not this one
                 raise
+            finally:
+                self._core.answered(sent_at)
 
         return await call_with_retries(
             attempt,
@@ -446,9 +452,10 @@ class AsyncNanoBananaPro:
         return self._saver
 
     async def aclose(self) -> None:
-        """Close the HTTP connections (not an `http_client` you passed in)."""
+        """Close the HTTP connections (not an `http_client` you passed in), the budget file."""
         await self._api.aclose()
         await self._images.aclose()
+        self._core.close()
 
     async def __aenter__(self) -> Self:
         return self

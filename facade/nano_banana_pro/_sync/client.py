@@ -63,11 +63,13 @@ class NanoBananaPro:
         transport: An httpx transport for the API and downloads (for example a fake's).
         clock: Time source for backoff and polling (tests pass a virtual one).
         poll_schedule: How often `wait()` polls (by default it learns from this client's tasks).
-        rate_limit: Client-side limit on API requests, shared by all calls (default 8/s with
-            bursts of 20, inside the service's per-IP limits); None disables it.
+        rate_limit: The budget of API requests, shared by all calls, and by other processes
+            with `RateLimit(shared=path)` (default: inside the service's per-IP windows of 250
+            requests in any 5 s and 1,200 in any 120 s); None disables it.
 
     Raises:
         InvalidRequestError: no API key, or a setting out of range.
+        BudgetFileError: the rate limit's shared file cannot be used.
     """
 
     def __init__(
@@ -204,14 +206,18 @@ class NanoBananaPro:
 
         def attempt() -> T:
             pause = self._core.throttle()
-            if pause > 0:
+            while pause > 0:
                 self._core.clock.sleep(pause)
+                pause = self._core.throttle_again()
+            sent_at = self._core.clock.monotonic()
             try:
                 with request_deadline(self._core.attempt_seconds):
                     return operation()
             except RateLimitError as error:
                 self._core.cool_down(error)  # every call of this client waits, not this one
                 raise
+            finally:
+                self._core.answered(sent_at)
 
         return call_with_retries(
             attempt,
@@ -442,9 +448,10 @@ class NanoBananaPro:
         return self._saver
 
     def close(self) -> None:
-        """Close the HTTP connections (not an `http_client` you passed in)."""
+        """Close the HTTP connections (not an `http_client` you passed in), the budget file."""
         self._api.close()
         self._images.close()
+        self._core.close()
 
     def __enter__(self) -> Self:
         return self

@@ -18,8 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from .._batch import BatchResult, prepare_batch
 from .._config import DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from .._download import target_folder
@@ -107,8 +105,8 @@ def add_command(command: Callable[..., argparse.ArgumentParser]) -> None:
         "--rate",
         type=RATE,
         metavar="R",
-        help="API requests per second, at most "
-        f"(default: {DEFAULT_RATE_LIMIT.requests_per_second:g})",
+        help="at most R API requests in any second (default: the service's limits, with a "
+        f"margin: {_windows(DEFAULT_RATE_LIMIT)}); --rate-file shares it between processes",
     )
     add(
         "--retry-failed",
@@ -211,15 +209,17 @@ def _collect(
 
 
 def _rate_limit(args: argparse.Namespace) -> RateLimit:
-    if args.rate is None:
-        return DEFAULT_RATE_LIMIT
-    return attrs.evolve(DEFAULT_RATE_LIMIT, requests_per_second=args.rate)
+    return DEFAULT_RATE_LIMIT if args.rate is None else RateLimit.per_second(args.rate)
+
+
+def _windows(limit: RateLimit) -> str:
+    return ", ".join(f"{window.requests} in any {window.seconds:g} s" for window in limit.windows)
 
 
 def _resume_command(args: argparse.Namespace) -> str:
     """The same batch again, which resumes it (never with the API key)."""
     words: list[Any] = [PROG, "batch", args.file, "--out", args.out]
-    for option in ("ledger", "results", "base_url", "webhook_url", "listen"):
+    for option in ("ledger", "results", "base_url", "rate_file", "webhook_url", "listen"):
         if getattr(args, option) is not None:
             words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     return shlex.join(words)

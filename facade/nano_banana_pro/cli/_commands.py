@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
+
 from .._config import DEFAULT_RATE_LIMIT, ENV_API_KEY, given_api_key, normalise_api_key
 from .._download import target_folder
 from .._polling import PollSchedule
@@ -121,6 +123,8 @@ def _client(
         InvalidRequestError: another option (`--base-url`) was refused.
     """
     poll_schedule = None if args.poll_interval is None else PollSchedule.fixed(args.poll_interval)
+    if rate_limit is not None and args.rate_file is not None:
+        rate_limit = attrs.evolve(rate_limit, shared=args.rate_file)
     try:
         client = NanoBananaPro(
             api_key=args.api_key,

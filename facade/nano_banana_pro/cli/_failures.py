@@ -19,6 +19,7 @@ from .._redaction import redact
 from ..errors import (
     AuthenticationError,
     BadRequestError,
+    BudgetFileError,
     InvalidRequestError,
     LedgerError,
     NanoBananaProError,
@@ -70,6 +71,7 @@ _EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.BAD_INPUT),
     (OutputError, ExitCode.BAD_INPUT),  # a file in the way, an unusable --out (a DownloadError)
     (LedgerError, ExitCode.BAD_INPUT),
+    (BudgetFileError, ExitCode.BAD_INPUT),  # an unusable --rate-file
     (SidecarError, ExitCode.BAD_INPUT),
     (BadRequestError, ExitCode.BAD_INPUT),
     (NotFoundError, ExitCode.BAD_INPUT),

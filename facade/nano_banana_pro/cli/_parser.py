@@ -99,7 +99,7 @@ exit codes: 0 ok, 1 unexpected, 2 bad input, 3 API key refused, 4 rate limit/ser
 
 
 def _global_options(*, top_level: bool) -> _Parser:
-    """--api-key, --base-url, --debug: accepted before and after the command.
+    """--api-key, --base-url, --rate-file, --debug: accepted before and after the command.
 
     After the command, an option left out must not overwrite one given before it: there the
     defaults are SUPPRESS (argparse copies a subcommand's defaults over the top level's).
@@ -111,6 +111,13 @@ def _global_options(*, top_level: bool) -> _Parser:
     )
     options.add_argument(
         "--base-url", default=default, help=f"the API's URL (default: ${ENV_BASE_URL})"
+    )
+    options.add_argument(
+        "--rate-file",
+        metavar="PATH",
+        default=default,
+        help="share the API request budget with the other processes given this file (one "
+        "host, one IP: several scripts or batches)",
     )
     # Advanced, undocumented: a fixed poll interval, for local runs against the fake server.
     options.add_argument("--poll-interval", type=SECONDS, default=default, help=argparse.SUPPRESS)

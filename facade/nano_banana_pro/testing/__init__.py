@@ -14,7 +14,7 @@ with fake.serve() as base_url:              # or over real HTTP on 127.0.0.1
 Give the client under test `fake.clock` too, so that its waits move the fake's time. Faults:
 `fail_next`, `drop_next`, `delay_next`, `fail_task_next`, `unknown_status_next`; the service's
 rate limits with `rate_limits=documented_limits()`; assertions:
-`fake.requests`, `fake.count()`, `fake.tasks`, `fake.webhook_deliveries`.
+`fake.requests`, `fake.count()`, `fake.tasks`, `fake.webhook_deliveries`, `peak_in_window()`.
 
 With pytest, the `fake_magnific` fixture (`nano_banana_pro.testing.pytest_plugin`) gives a
 fresh `FakeMagnific` per test.
@@ -23,7 +23,7 @@ fresh `FakeMagnific` per test.
 from ._deliveries import WebhookDelivery, WebhookSender, post_webhook
 from ._fake import DEFAULT_WEBHOOK_SECRET, FakeMagnific
 from ._faults import Operation
-from ._limits import DOCUMENTED_LIMITS, RateWindow, documented_limits
+from ._limits import DOCUMENTED_LIMITS, RateWindow, documented_limits, peak_in_window
 from ._log import RecordedRequest
 from ._routes import API_PATH
 from ._state import FakeTask, Schedule, ScheduleSource
@@ -44,6 +44,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookSender",
     "documented_limits",
+    "peak_in_window",
     "post_webhook",
     "run_in_virtual_time",
 ]

@@ -11,41 +11,31 @@ import bisect
 import math
 from collections.abc import Sequence
 
-import attrs
+from .._ratelimit import SERVICE_WINDOWS, RateWindow
 
-__all__ = ["DOCUMENTED_LIMITS", "RateLimiter", "RateWindow", "documented_limits"]
-
-
-@attrs.frozen(kw_only=True)
-class RateWindow:
-    """At most `requests` API requests in any `seconds`.
-
-    Attributes:
-        requests: How many requests the window admits.
-        seconds: Its length, on the fake's clock.
-    """
-
-    requests: int = attrs.field(validator=attrs.validators.gt(0))
-    seconds: float = attrs.field(validator=attrs.validators.gt(0))
-
+__all__ = ["DOCUMENTED_LIMITS", "RateLimiter", "RateWindow", "documented_limits", "peak_in_window"]
 
 #: The service's documented rate limits per IP, which the fake enforces.
-DOCUMENTED_LIMITS = (
-    RateWindow(requests=250, seconds=5.0),
-    RateWindow(requests=1200, seconds=120.0),
-)
+DOCUMENTED_LIMITS = SERVICE_WINDOWS
 
 
 def documented_limits(*, time_scale: float = 1.0) -> tuple[RateWindow, ...]:
     """The documented windows, their lengths multiplied by `time_scale` (0.01: 100x faster).
 
     Raises:
-        ValueError: `time_scale` is not positive.
+        InvalidRequestError: `time_scale` is not a positive, finite number (a `ValueError`).
     """
-    if not time_scale > 0:
-        raise ValueError(f"time_scale must be positive, got {time_scale}")
-    return tuple(
-        attrs.evolve(window, seconds=window.seconds * time_scale) for window in DOCUMENTED_LIMITS
+    return tuple(window.scaled(time_scale) for window in DOCUMENTED_LIMITS)
+
+
+def peak_in_window(times: Sequence[float], seconds: float) -> int:
+    """The most of `times` within any `seconds` (a window as the fake's: half-open).
+
+    To check a client's pace at the fake: `peak_in_window([r.at for r in fake.requests], 5.0)`.
+    """
+    ordered = sorted(times)
+    return max(
+        (bisect.bisect_left(ordered, at + seconds) - i for i, at in enumerate(ordered)), default=0
     )
 
 
