@@ -36,7 +36,9 @@ def parse_args(description: str, *, extra: Sequence[tuple[str, dict[str, Any]]] 
     parser.add_argument("--runs", type=int, default=None, help="repetitions (default per script)")
     for flag, options in extra:
         parser.add_argument(flag, **options)
-    return parser.parse_args()
+    arguments = parser.parse_args()
+    os.environ["MAGNIFIC_CACHE_DIR"] = ""  # clients learn from their own tasks, not the user's
+    return arguments
 
 
 def spread(values: Sequence[float]) -> dict[str, float]:
@@ -72,12 +74,13 @@ def report(result: dict[str, Any], summary: str) -> None:
 
 
 def child_env() -> dict[str, str]:
-    """The environment for child interpreters: no client settings or logging leaking in."""
-    return {
+    """The environment for child interpreters: no client settings, logging or cache leaking in."""
+    kept = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("MAGNIFIC_", "PYTHONPROFILE", "PYTHONTRACEMALLOC"))
     }
+    return {**kept, "MAGNIFIC_CACHE_DIR": ""}  # nor the user's learned completion times
 
 
 def run_json(command: Sequence[str], *, timeout: float = DEFAULT_CHILD_TIMEOUT) -> Any:

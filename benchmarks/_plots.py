@@ -38,7 +38,7 @@ POLLER_LABELS = {
     "fixed_5s": "fixed 5 s",
 }
 _FIGURE_SIZE = (7.0, 4.2)
-_STYLE = {
+_STYLE: Any = {  # matplotlib types rc keys as a Literal of every name
     "svg.hashsalt": "nano-banana-pro",
     "svg.fonttype": "none",
     "font.size": 10.0,

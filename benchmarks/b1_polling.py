@@ -18,7 +18,6 @@ first task of an interactive user, where lag matters and the budget does not.
 from __future__ import annotations
 
 import math
-import os
 import random
 import statistics
 import sys
@@ -121,7 +120,6 @@ def main() -> int:
     )
     runs = 1 if args.smoke else (args.runs or 5)
     count = 30 if args.smoke else args.tasks
-    os.environ["MAGNIFIC_CACHE_DIR"] = ""  # every client learns from its own tasks only
     per_run: list[dict[str, dict[str, Any]]] = []
     for run in range(runs):
         tasks = draw_tasks(count, args.seed + run)

@@ -8,6 +8,7 @@ where it is likely. Until it has learned, it polls soon and backs off.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -160,6 +161,8 @@ class WaitState:
         self._history = history
         self._origin = origin
         self._created_at = origin.created_at if origin else self._started
+        #: From when a list must show the task: its creation, when this client made it.
+        self.listed_from = origin.created_at if origin else -math.inf
         self._on_update = on_update
         self._last_status: TaskStatus | None = None
         self._previous_pause: float | None = None

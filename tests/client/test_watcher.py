@@ -11,11 +11,20 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from nano_banana_pro import AsyncNanoBananaPro, NanoBananaPro, PollSchedule, Task, _watching
+from nano_banana_pro import (
+    AsyncNanoBananaPro,
+    NanoBananaPro,
+    PollSchedule,
+    RateLimit,
+    Task,
+    _watching,
+)
 from nano_banana_pro.clock import LoopClock
 from nano_banana_pro.testing import FakeMagnific, Schedule, run_in_virtual_time
 
 HOOK = "https://example.com/hook"
+#: The longest a delivery waits to be sent: one created meanwhile may be due sooner.
+_PUMP_STEP = 0.1
 
 
 def in_virtual_time(
@@ -23,13 +32,19 @@ def in_virtual_time(
     *,
     schedule: Schedule,
     sender: Callable[[str, dict[str, str], bytes], None] | None = None,
+    rate_limit: RateLimit | None = None,
+    poll_schedule: PollSchedule | None = None,
 ) -> FakeMagnific:
     async def main() -> FakeMagnific:
         clock = LoopClock()
         fake = FakeMagnific(clock=clock, schedule=schedule, webhook_sender=sender)
         pump = asyncio.ensure_future(_deliver_on_time(fake))
         async with AsyncNanoBananaPro(
-            api_key="test-key", transport=fake.async_transport(), clock=clock, rate_limit=None
+            api_key="test-key",
+            transport=fake.async_transport(),
+            clock=clock,
+            rate_limit=rate_limit,
+            poll_schedule=poll_schedule,
         ) as client:
             try:
                 await test(client, fake)
@@ -45,7 +60,9 @@ async def _deliver_on_time(fake: FakeMagnific) -> None:
     loop = asyncio.get_running_loop()
     while True:
         due = fake.next_webhook_at()
-        await asyncio.sleep(1.0 if due is None else max(0.0, due - loop.time()))
+        await asyncio.sleep(
+            _PUMP_STEP if due is None else min(_PUMP_STEP, max(0.0, due - loop.time()))
+        )
         fake.send_due_webhooks()
 
 
@@ -71,6 +88,46 @@ def test_many_waits_cost_one_list_per_interval_and_one_get_per_completed_task() 
     assert lists >= 10  # they did share lists rather than poll alone
 
 
+def test_a_task_created_after_the_last_list_waits_for_the_next_one() -> None:
+    """New items start as others end, just after a list, and poll soon: a list older than a
+    task is no news of it, not a sign the list leaves it out (which would poll it alone)."""
+    schedule = Schedule(in_progress_after=2.0, complete_after=10.0)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        results = await client.generate_many([f"Raccoon {n}" for n in range(15)], concurrency=5)
+        assert all(result.ok for result in results)
+
+    fake = in_virtual_time(
+        test, schedule=schedule, poll_schedule=PollSchedule(initial_interval=0.25, learn=False)
+    )
+    assert fake.count(method="POST") == 15
+    assert fake.count(operation="get") == 15  # one each, once listed COMPLETED
+
+
+def test_waits_fed_by_webhooks_share_one_sweep_list() -> None:
+    """Every COMPLETED delivery lost: the sweeps of waits fed at different times share a list."""
+
+    def loses_completed(url: str, headers: dict[str, str], body: bytes) -> None:
+        if json.loads(body)["status"] != "COMPLETED":
+            to_watchers(url, headers, body)
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        loop = asyncio.get_running_loop()
+        items = [{"prompt": f"Raccoon {n}", "webhook_url": HOOK} for n in range(20)]
+        results = await client.generate_many(items, concurrency=20)  # created over 20 s
+        assert all(result.ok for result in results)
+        assert loop.time() <= 20.0 + 40.0 + 2 * PollSchedule().webhook_sweep  # two sweeps late
+
+    fake = in_virtual_time(
+        test,
+        schedule=Schedule(in_progress_after=0.5, complete_after=40.0),  # fed before a poll
+        sender=loses_completed,
+        rate_limit=RateLimit.per_second(1),
+    )
+    assert fake.count(operation="list") <= 3  # one per sweep interval, not one per wait
+    assert fake.count(operation="get") == 20
+
+
 def test_one_wait_alone_polls_its_task() -> None:
     async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
         task = await client.generate("A lone raccoon")
@@ -89,7 +146,7 @@ def test_a_delivered_webhook_completes_a_wait_with_no_request_at_all() -> None:
         assert task.generated  # the delivery carried the image's URL
 
     fake = in_virtual_time(
-        test, schedule=Schedule(in_progress_after=1.0, complete_after=8.0), sender=to_watchers
+        test, schedule=Schedule(in_progress_after=0.5, complete_after=8.0), sender=to_watchers
     )
     assert fake.count(method="POST") == 1
     assert fake.count(operation="get") + fake.count(operation="list") == 0
@@ -109,7 +166,7 @@ def test_a_lost_delivery_is_caught_by_the_sweep() -> None:
         assert loop.time() <= 8.0 + 30.0 + 1.0  # within one sweep of its completion
 
     fake = in_virtual_time(
-        test, schedule=Schedule(in_progress_after=1.0, complete_after=8.0), sender=loses_completed
+        test, schedule=Schedule(in_progress_after=0.5, complete_after=8.0), sender=loses_completed
     )
     assert fake.count(operation="get") == 1
 

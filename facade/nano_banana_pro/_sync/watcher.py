@@ -38,6 +38,7 @@ class _Waiting:
 
     task_id: str
     signal: Signal
+    listed_from: float
     fed: bool = False
     delivered: Task | None = None
     listed: str | None = None
@@ -83,7 +84,7 @@ class Watcher:
             WaitTimeoutError: the deadline passed first.
             NanoBananaProError: polling failed for good (a 404, a refused key...).
         """
-        me = _Waiting(task_id=state.task_id, signal=Signal())
+        me = _Waiting(task_id=state.task_id, signal=Signal(), listed_from=state.listed_from)
         with self._registry:
             self._waiting.setdefault(me.task_id, []).append(me)
             me.delivered = self._recent.pop(me.task_id, None)
@@ -93,7 +94,7 @@ class Watcher:
             while True:
                 if current is None:
                     current = self._learn(me, state)
-                if state.observe(current):
+                if current is not None and state.observe(current):
                     return current
                 current = None
                 pause = state.next_pause()
@@ -125,39 +126,42 @@ class Watcher:
         for waiting in waits:
             waiting.signal.notify()
 
-    def _learn(self, me: _Waiting, state: WaitState) -> Task:
-        """The task's state now: from a delivery, a list, or its own GET."""
+    def _learn(self, me: _Waiting, state: WaitState) -> Task | None:
+        """The task's state now: from a delivery, a list, or its own GET; None: no news yet."""
         if me.delivered is not None:
             delivered, me.delivered = me.delivered, None
             if not delivered.is_completed or delivered.generated:
                 return delivered
-        if self._others_wait(me) and not me.unlisted:
-            status = self._listed_status(me, state)
-            if status is not None and status not in _ENDED:
-                return Task(task_id=me.task_id, status=TaskStatus(status))
+        if self._others_wait(me) and not me.unlisted and self._refresh_list(me, state):
+            if self._listed_at <= me.listed_from:
+                return None  # the last list is older than the task: the next one shows it
+            if me.listed is None:
+                me.unlisted = True  # not shown: it polls for itself from now on
+            elif me.listed not in _ENDED:
+                return Task(task_id=me.task_id, status=TaskStatus(me.listed))
         return self._get(state)
 
     def _others_wait(self, me: _Waiting) -> bool:
         with self._registry:
             return sum(len(waits) for waits in self._waiting.values()) > 1
 
-    def _listed_status(self, me: _Waiting, state: WaitState) -> str | None:
-        """The task's status in a list at most `list_interval` old: one list serves every wait.
+    def _refresh_list(self, me: _Waiting, state: WaitState) -> bool:
+        """List the tasks unless a list is recent enough for this wait; False: the list failed.
 
-        None when the list failed (this round polls the task itself) or does not show the task
-        (which polls for itself from then on).
+        Recent enough: at most `list_interval` old, or `webhook_sweep` once the wait's
+        deliveries come (its sweep is only the backstop). One list serves every wait.
         """
+        oldest = self._schedule.webhook_sweep if me.fed else self._schedule.list_interval
         with self._listing:
-            if self._clock.monotonic() - self._listed_at >= self._schedule.list_interval:
+            if self._clock.monotonic() - self._listed_at >= oldest:
+                started = self._clock.monotonic()  # the list shows every task created before
                 try:
                     listed = self._list_tasks(state)
                 except NanoBananaProError:
-                    return None
-                self._listed_at = self._clock.monotonic()
+                    return False
+                self._listed_at = started
                 self._spread({task.task_id: str(task.status) for task in listed})
-        if me.listed is None:
-            me.unlisted = True
-        return me.listed
+        return True
 
     def _spread(self, statuses: dict[str, str]) -> None:
         """Tell every wait its listed status; wake those whose task ended (to read it)."""
