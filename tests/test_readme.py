@@ -62,7 +62,7 @@ def fake_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Fa
 
 
 def test_the_readme_has_examples() -> None:
-    assert len(README_BLOCKS) >= 7
+    assert len(README_BLOCKS) >= 6
 
 
 def test_contributing_has_examples() -> None:
