@@ -11,23 +11,20 @@ included.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
-import uvicorn
 
 from nano_banana_pro import AsyncNanoBananaPro
 from nano_banana_pro.clock import SystemClock
 from nano_banana_pro.receiver import WebhookReceiver
-from nano_banana_pro.testing import DEFAULT_WEBHOOK_SECRET, FakeMagnific, Schedule
+from nano_banana_pro.testing import DEFAULT_WEBHOOK_SECRET, FakeMagnific, Schedule, serve_asgi
 
 #: Tasks waited on at once; small enough that the client's request budget never holds one up.
 _AT_ONCE = 10
-_STARTUP_SECONDS = 10.0
+_SEND_TIMEOUT_SECONDS = 10.0
 
 
 class _TimedSender:
@@ -50,29 +47,9 @@ class _TimedSender:
         self._http.post(url, content=body, headers=headers).raise_for_status()
 
 
-@contextlib.contextmanager
-def _uvicorn_serving(receiver: WebhookReceiver) -> Iterator[str]:
-    """Serve the receiver with uvicorn on 127.0.0.1 (a free port); yield its URL; stop it."""
-    config = uvicorn.Config(receiver, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="b7-receiver", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/hooks/magnific"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=_STARTUP_SECONDS)
-
-
 def delivery_latencies(count: int) -> list[float]:
     """Seconds from each COMPLETED delivery's sending to its wait's return, for `count` tasks."""
-    http = httpx.Client(timeout=_STARTUP_SECONDS)
+    http = httpx.Client(timeout=_SEND_TIMEOUT_SECONDS)
     sender = _TimedSender(http)
     fake = FakeMagnific(
         clock=SystemClock(),
@@ -94,7 +71,7 @@ def delivery_latencies(count: int) -> list[float]:
 
     with (
         http,
-        _uvicorn_serving(WebhookReceiver(secret=DEFAULT_WEBHOOK_SECRET)) as hook_url,
+        serve_asgi(WebhookReceiver(secret=DEFAULT_WEBHOOK_SECRET)) as hook_url,
         fake.serve() as base_url,
     ):
         asyncio.run(wait_for_all(base_url, hook_url))

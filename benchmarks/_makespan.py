@@ -43,8 +43,6 @@ GOALS = {
     "B7": {"makespan": 1.1, "requests_per_task": 1.1, "latency_p95": 0.050},
 }
 SEED = 11
-#: The longest a delivery waits to be sent: one created meanwhile may be due sooner.
-_PUMP_STEP = 0.1
 
 
 def draw_durations(count: int, seed: int) -> list[float]:
@@ -128,7 +126,7 @@ def run_ours(durations: Sequence[float], *, webhooks: bool) -> dict[str, Any]:
             rate_limits=DOCUMENTED_LIMITS,
             webhook_sender=None if receiver is None else receiver.take,
         )
-        pump = asyncio.ensure_future(_deliver_on_time(fake)) if webhooks else None
+        pump = asyncio.ensure_future(fake.send_webhooks_on_time()) if webhooks else None
         items: list[dict[str, Any]] = [
             {"prompt": f"Benchmark raccoon {index}", **({"webhook_url": HOOK} if webhooks else {})}
             for index in range(len(durations))
@@ -163,16 +161,6 @@ class _DeliveryPoint:
 
     def take(self, url: str, headers: dict[str, str], body: bytes) -> None:
         _watching.deliver(Task.from_payload(json.loads(body)))
-
-
-async def _deliver_on_time(fake: FakeMagnific) -> None:
-    loop = asyncio.get_running_loop()
-    while True:
-        due = fake.next_webhook_at()
-        await asyncio.sleep(
-            _PUMP_STEP if due is None else min(_PUMP_STEP, max(0.0, due - loop.time()))
-        )
-        fake.send_due_webhooks()
 
 
 def judge(benchmark: str, figures: Mapping[str, dict[str, float]]) -> list[str]:

@@ -24,6 +24,7 @@ __all__ = [
     "CreateIntent",
     "LedgerIntent",
     "ambiguous_error",
+    "item_result",
     "prepare_batch",
     "recorded_outcome",
 ]
@@ -174,15 +175,14 @@ def recorded_outcome(
     done = entry.state == ItemState.COMPLETED and (entry.files or not want_files)
     if done and all(Path(file).is_file() for file in entry.files):
         files = tuple(Path(file) for file in entry.files)
-        return _recorded(item, task=task, files=files)
+        return item_result(item, task=task, files=files, recorded=True)
     if entry.state in (ItemState.CREATED, ItemState.COMPLETED):
         return entry.task_id  # still running, or its images are gone: the same task again
     if entry.state == ItemState.FAILED and task is not None and not retry_failed:
-        return _recorded(item, task=task, error=TaskFailedError(task))
+        return item_result(item, task=task, error=TaskFailedError(task), recorded=True)
     if entry.state == ItemState.AMBIGUOUS and not recreate_ambiguous:
-        return _recorded(
-            item, task=None, error=ambiguous_error(entry.error or "its answer was lost")
-        )
+        error = ambiguous_error(entry.error or "its answer was lost")
+        return item_result(item, task=None, error=error, recorded=True)
     return None  # refused before (nothing billed), or asked to create anew
 
 
@@ -195,13 +195,15 @@ def ambiguous_error(cause: object) -> AmbiguousCreateError:
     )
 
 
-def _recorded(
+def item_result(
     item: BatchRequest,
     *,
     task: Task | None,
     error: NanoBananaProError | None = None,
     files: tuple[Path, ...] = (),
+    recorded: bool = False,
 ) -> BatchResult:
+    """The result of `item`: its task, error and files; `recorded` when the ledger said it."""
     return BatchResult(
         index=item.index,
         parameters=item.parameters,
@@ -209,7 +211,7 @@ def _recorded(
         error=error,
         files=files,
         key=item.key,
-        recorded=True,
+        recorded=recorded,
     )
 
 

@@ -23,8 +23,6 @@ from nano_banana_pro.clock import LoopClock
 from nano_banana_pro.testing import FakeMagnific, Schedule, run_in_virtual_time
 
 HOOK = "https://example.com/hook"
-#: The longest a delivery waits to be sent: one created meanwhile may be due sooner.
-_PUMP_STEP = 0.1
 
 
 def in_virtual_time(
@@ -38,7 +36,7 @@ def in_virtual_time(
     async def main() -> FakeMagnific:
         clock = LoopClock()
         fake = FakeMagnific(clock=clock, schedule=schedule, webhook_sender=sender)
-        pump = asyncio.ensure_future(_deliver_on_time(fake))
+        pump = asyncio.ensure_future(fake.send_webhooks_on_time())
         async with AsyncNanoBananaPro(
             api_key="test-key",
             transport=fake.async_transport(),
@@ -53,17 +51,6 @@ def in_virtual_time(
         return fake
 
     return run_in_virtual_time(main())
-
-
-async def _deliver_on_time(fake: FakeMagnific) -> None:
-    """Send each webhook when its status change comes, as the service would."""
-    loop = asyncio.get_running_loop()
-    while True:
-        due = fake.next_webhook_at()
-        await asyncio.sleep(
-            _PUMP_STEP if due is None else min(_PUMP_STEP, max(0.0, due - loop.time()))
-        )
-        fake.send_due_webhooks()
 
 
 def to_watchers(url: str, headers: dict[str, str], body: bytes) -> None:

@@ -14,14 +14,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from nano_banana_pro import Task, _watching, webhooks
 from nano_banana_pro.receiver import WebhookReceiver
+from nano_banana_pro.testing import serve_asgi
 
 SECRET = "whsec_cmVjZWl2ZXItdGVzdHMtc2VjcmV0"
 TASK_ID = "046b6c7f-0b8a-43b9-b35d-6489e6daee91"
-_STARTUP_SECONDS = 5.0
 
 
 def payload(status: str, *, task_id: str = TASK_ID, generated: list[str] | None = None) -> bytes:
@@ -100,20 +99,5 @@ def receiver(seen: Seen) -> WebhookReceiver:
 @contextlib.contextmanager
 def uvicorn_serving(receiver: WebhookReceiver) -> Iterator[str]:
     """Serve the ASGI app with uvicorn on 127.0.0.1 (any free port); yield its URL."""
-    config = uvicorn.Config(
-        receiver, host="127.0.0.1", port=0, lifespan="on", log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _STARTUP_SECONDS
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped at startup"
-        assert time.monotonic() < deadline, "uvicorn did not start in time"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/hooks/magnific"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=_STARTUP_SECONDS)
+    with serve_asgi(receiver) as base_url:
+        yield f"{base_url}/hooks/magnific"

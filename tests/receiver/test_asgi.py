@@ -8,6 +8,7 @@ loses, duplicates, reorders or delays some of them.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
@@ -16,9 +17,15 @@ from typing import Any
 import httpx
 import pytest
 
-from nano_banana_pro import Task, webhooks
+from nano_banana_pro import NanoBananaProError, Task, webhooks
 from nano_banana_pro.receiver import WebhookReceiver
-from nano_banana_pro.testing import FakeMagnific, Schedule, WebhookSender, post_webhook
+from nano_banana_pro.testing import (
+    FakeMagnific,
+    Schedule,
+    WebhookSender,
+    post_webhook,
+    serve_asgi,
+)
 from tests.fake.helpers import BASE_URL, KEY, create
 from tests.receiver.conftest import (
     SECRET,
@@ -261,3 +268,18 @@ def test_a_body_in_chunks_is_joined_and_a_disconnect_answers_nothing(
     assert seen.statuses() == ["COMPLETED"]
 
     assert call_asgi(receiver, scope, [chunks[0], {"type": "http.disconnect"}]) == []
+
+
+def test_serve_asgi_without_uvicorn_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, receiver: WebhookReceiver
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed: import fails
+    with pytest.raises(NanoBananaProError, match="pip install uvicorn"), serve_asgi(receiver):
+        pass
+
+
+def test_serve_asgi_stops_its_server_when_the_block_ends(receiver: WebhookReceiver) -> None:
+    with serve_asgi(receiver) as base_url:
+        assert httpx.get(f"{base_url}/hooks").status_code == 405  # served: POST only
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base_url}/hooks")

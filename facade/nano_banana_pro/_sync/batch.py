@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._batch import BatchRequest, BatchResult, LedgerIntent, ambiguous_error, recorded_outcome
+from .._batch import (
+    BatchRequest,
+    BatchResult,
+    LedgerIntent,
+    ambiguous_error,
+    item_result,
+    recorded_outcome,
+)
 from .._retry import certainly_not_acted_on
 from .._synchronization import map_bounded
 from ..clock import Clock
@@ -85,13 +92,13 @@ class BatchRun:
             self.ledger.mark_failed(
                 item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
             )
-            return _result(item, task=error.task, error=error)
+            return item_result(item, task=error.task, error=error)
         except NanoBananaProError as error:
             if error.task_id is not None or task is not None:
                 self.ledger.note(item.key, error=error)  # it stays created: the next run resumes
-            return _result(item, task=task, error=error)
+            return item_result(item, task=task, error=error)
         self.ledger.mark_completed(item.key, task_id=task.task_id, files=[str(f) for f in files])
-        return _result(item, task=task, files=files)
+        return item_result(item, task=task, files=files)
 
     def _save(self, item: BatchRequest, task: Task, folder: Path) -> tuple[Path, ...]:
         """The item's images, each with a sidecar naming the item and what the ledger saw."""
@@ -134,20 +141,3 @@ class BatchRun:
         if self.on_created is not None:
             self.on_created(item.index, task)
         return task
-
-
-def _result(
-    item: BatchRequest,
-    *,
-    task: Task | None,
-    error: NanoBananaProError | None = None,
-    files: tuple[Path, ...] = (),
-) -> BatchResult:
-    return BatchResult(
-        index=item.index,
-        parameters=item.parameters,
-        task=task,
-        error=error,
-        files=files,
-        key=item.key,
-    )

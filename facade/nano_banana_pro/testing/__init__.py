@@ -15,11 +15,13 @@ Give the client under test `fake.clock` too, so that its waits move the fake's t
 `fail_next`, `drop_next`, `delay_next`, `fail_task_next`, `unknown_status_next`; the service's
 rate limits with `rate_limits=documented_limits()`; assertions:
 `fake.requests`, `fake.count()`, `fake.tasks`, `fake.webhook_deliveries`, `peak_in_window()`.
+`serve_asgi(app)` serves a `WebhookReceiver` (or your ASGI app) with uvicorn on loopback.
 
 With pytest, the `fake_magnific` fixture (`nano_banana_pro.testing.pytest_plugin`) gives a
 fresh `FakeMagnific` per test.
 """
 
+from ._asgi import serve_asgi
 from ._deliveries import WebhookDelivery, WebhookSender, post_webhook
 from ._fake import DEFAULT_WEBHOOK_SECRET, FakeMagnific
 from ._faults import Operation
@@ -47,4 +49,5 @@ __all__ = [
     "peak_in_window",
     "post_webhook",
     "run_in_virtual_time",
+    "serve_asgi",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import heapq
 import json
@@ -29,6 +30,8 @@ from ._validation import invalid_params
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "FakeMagnific"]
 
+#: The longest `send_webhooks_on_time` sleeps: a delivery created meanwhile may fall due sooner.
+_PUMP_STEP = 0.1
 #: The secret the fake signs its webhooks with, unless given another.
 DEFAULT_WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 (a test value, not a credential)
 DEFAULT_SCHEDULE = Schedule()
@@ -330,6 +333,19 @@ class FakeMagnific(FaultKnobs):
         with self._lock:
             due = self._due_webhooks()
         self._send(due)
+
+    async def send_webhooks_on_time(self) -> None:
+        """Send each delivery when its status change comes, until cancelled.
+
+        For a fake reached through `async_transport()` on the event loop's clock
+        (`clock.LoopClock`, virtual time included): run it as a task beside the client.
+        `serve()` sends on time by itself.
+        """
+        while True:
+            due = self.next_webhook_at()
+            wait = _PUMP_STEP if due is None else due - self._clock.monotonic()
+            await asyncio.sleep(min(_PUMP_STEP, max(0.0, wait)))  # one due sooner may come
+            self.send_due_webhooks()
 
     def next_webhook_at(self) -> float | None:
         """When the next delivery falls due, on the fake's clock; None when none is pending."""
