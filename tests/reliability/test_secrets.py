@@ -138,6 +138,8 @@ def virtual_time(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
     monkeypatch.setattr(SystemClock, "monotonic", lambda self: clock.monotonic())
     monkeypatch.setattr(SystemClock, "sleep", lambda self, seconds: clock.sleep(seconds))
     monkeypatch.setattr(SystemClock, "asleep", lambda self, seconds: clock.asleep(seconds))
+    for wakeable in ("wait_event", "await_event"):  # a clock that only sleeps: waits sleep it
+        monkeypatch.delattr(SystemClock, wakeable)
     return clock
 
 
