@@ -19,46 +19,20 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any, Self
 
 import attrs
 
+from ._ledger_file import MEMORY, SCHEMA_VERSION, connect, exclusive, transaction
 from .errors import LedgerError
 
 __all__ = ["SCHEMA_VERSION", "ItemState", "LedgerItem", "TaskLedger", "item_key"]
-
-#: The version of the ledger's tables; a newer ledger is refused, never changed.
-SCHEMA_VERSION = 1
-_MEMORY = ":memory:"
-_SCHEMA = """
-CREATE TABLE items (
-    key TEXT PRIMARY KEY,
-    body TEXT NOT NULL,
-    state TEXT NOT NULL,
-    task_id TEXT,
-    status TEXT,
-    files TEXT NOT NULL DEFAULT '[]',
-    error TEXT,
-    error_type TEXT,
-    history TEXT NOT NULL DEFAULT '[]',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE completion_times (
-    kind TEXT NOT NULL,
-    after REAL NOT NULL,
-    before REAL NOT NULL,
-    recorded_at REAL NOT NULL
-);
-"""
-_TABLES = frozenset({"items", "completion_times"})
 
 
 class ItemState(StrEnum):
@@ -122,11 +96,11 @@ class TaskLedger:
             newer version of this package, or cannot be opened.
     """
 
-    def __init__(self, path: str | os.PathLike[str] = _MEMORY) -> None:
+    def __init__(self, path: str | os.PathLike[str] = MEMORY) -> None:
         #: The ledger file, or `":memory:"`.
-        self.path = path if path == _MEMORY else Path(path)
+        self.path = path if path == MEMORY else Path(path)
         self._lock = threading.Lock()
-        self._connection = _connect(self.path)
+        self._connection = connect(self.path)
         self._runs = 0  # runs of this object now: run() is reentrant
 
     # -- a run ---------------------------------------------------------------------------------
@@ -148,7 +122,7 @@ class TaskLedger:
             finally:
                 self._runs -= 1
             return
-        with _exclusive(self.path):
+        with exclusive(self.path):
             cut_off = self._query("SELECT key FROM items WHERE state = ?", (ItemState.CREATING,))
             for (key,) in cut_off:
                 self._update(
@@ -164,10 +138,14 @@ class TaskLedger:
                 self._runs = 0
 
     def register(self, items: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
-        """Record `(key, body)` items not seen before as `pending`, in one transaction."""
+        """Record `(key, body)` items not seen before as `pending`, in one transaction.
+
+        Raises:
+            LedgerError: the file could not be written (this and every method below).
+        """
         now = time.time()
         rows = [(key, json.dumps(body), ItemState.PENDING, now, now) for key, body in items]
-        with self._lock, _transaction(self._connection):
+        with self._using(), transaction(self._connection):
             self._connection.executemany(
                 "INSERT OR IGNORE INTO items (key, body, state, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -253,7 +231,7 @@ class TaskLedger:
 
     def close(self) -> None:
         """Close the file."""
-        with self._lock:
+        with self._using():
             self._connection.close()
 
     def __enter__(self) -> Self:
@@ -274,7 +252,7 @@ class TaskLedger:
         now = time.time()
         step = changes.get("state") or changes.get("status")
         assignments = ", ".join(f"{column} = ?" for column in changes)
-        with self._lock, _transaction(self._connection):
+        with self._using(), transaction(self._connection):
             if step is not None:
                 (history,) = self._connection.execute(
                     "SELECT history FROM items WHERE key = ?", (key,)
@@ -288,109 +266,29 @@ class TaskLedger:
             )
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> None:
-        with self._lock:
+        with self._using():
             self._connection.execute(sql, parameters)
 
     def _query(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
-        with self._lock:
+        with self._using():
             return self._connection.execute(sql, parameters).fetchall()
 
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[None]:
+        """The connection, one thread at a time; SQLite's failures become `LedgerError`s.
 
-def _connect(path: str | Path) -> sqlite3.Connection:
-    """A connection to a ledger: created when new, checked when not; never overwritten.
-
-    Raises:
-        LedgerError: see `TaskLedger`.
-    """
-    try:
-        connection = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-    except sqlite3.Error as error:
-        raise LedgerError(f"cannot open the ledger {path} ({error}): pass another path") from None
-    try:
-        connection.execute("BEGIN IMMEDIATE")  # one process at a time creates a new ledger
-        (version,) = connection.execute("PRAGMA user_version").fetchone()
-        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
-        if version == 0 and not tables:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            version, tables = SCHEMA_VERSION, set(_TABLES)
-        connection.execute("COMMIT")
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"the ledger {path} was written by a newer magnific-nano-banana-pro (schema "
-                f"{version}, this one reads {SCHEMA_VERSION}): upgrade, or pass another ledger"
-            )
-        if version == 0 and tables:
-            raise LedgerError(f"{path} is an SQLite file but not a task ledger: pass another path")
-        if version != 0 and not tables >= _TABLES:
-            raise sqlite3.DatabaseError(f"tables missing: {sorted(_TABLES - tables)}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = FULL")
-    except sqlite3.DatabaseError as error:
-        connection.close()
-        raise LedgerError(
-            f"{path} is not a task ledger, or it is damaged ({error}); it was left as it is: "
-            "move it away, or pass another ledger"
-        ) from None
-    except LedgerError:
-        connection.close()
-        raise
-    return connection
-
-
-@contextlib.contextmanager
-def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-
-
-@contextlib.contextmanager
-def _exclusive(path: str | Path) -> Iterator[None]:
-    """Hold `<path>.lock` exclusively (nothing to hold for a ledger in memory).
-
-    Hand-written rather than taken from `filelock`: the runtime dependencies are httpx and attrs
-    only, and one non-blocking lock call per platform is all it takes.
-
-    Raises:
-        LedgerError: another process holds it.
-    """
-    if path == _MEMORY:
-        yield
-        return
-    lock_path = Path(f"{path}.lock")
-    try:
-        handle = lock_path.open("ab")
-    except OSError as error:
-        raise LedgerError(f"cannot lock the ledger {path} ({error.strerror})") from None
-    with handle:
-        try:
-            _lock_file(handle)
-        except OSError:
-            raise LedgerError(
-                f"the ledger {path} is in use by another run (another batch on the same file, "
-                "or generate_many in another process): wait for it to finish, or pass another "
-                "ledger"
-            ) from None
-        yield  # closing the file releases the lock, as the system does for a killed process
-
-
-def _lock_file(handle: IO[bytes]) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        Raises:
+            LedgerError: the file could not be read or written (a full disk, a read-only file).
+        """
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as error:
+                raise LedgerError(
+                    f"the ledger {self.path} could not be written or read ({error}): free some "
+                    "disk space or make it writable, then run again; what it recorded before "
+                    "stays (check `nano-banana-pro list` for tasks made since)"
+                ) from None
 
 
 def _error(error: BaseException) -> dict[str, str]:

@@ -47,15 +47,15 @@ import inspect
 import json
 import logging
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING
 
 import attrs
 
 from . import _watching, webhooks
+from ._delivery_book import DeliveryBook, Refusal
+from ._web_apps import Receive, Scope, Send, asgi_reply, asgi_request, lifespan, wsgi_request
 from .errors import InvalidRequestError, WebhookVerificationError
 from .task import Task
 
@@ -75,12 +75,6 @@ logger = logging.getLogger("nano_banana_pro")
 DEFAULT_REMEMBER = 10_000
 #: The largest body a receiver reads, by default (a delivery is a few hundred bytes).
 MAX_BODY_BYTES = 1024 * 1024
-
-# The ASGI types, as Starlette declares them (so that `app.mount(path, receiver)` type-checks).
-_Scope: TypeAlias = MutableMapping[str, Any]
-_Message: TypeAlias = MutableMapping[str, Any]
-_Receive: TypeAlias = Callable[[], Awaitable[_Message]]
-_Send: TypeAlias = Callable[[_Message], Awaitable[None]]
 
 _ALLOWED_METHOD = "POST"
 _ID_HEADER = "webhook-id"
@@ -117,6 +111,13 @@ class WebhookReply:
 
 
 _INTERNAL_ERROR = WebhookReply(status=500, message="the receiver failed; send the delivery again")
+_REFUSALS = {
+    Refusal.DUPLICATE: WebhookReply(status=200, message="duplicate: already accepted"),
+    Refusal.IN_PROGRESS: WebhookReply(
+        status=409, message="the same delivery is being processed: send it later"
+    ),
+    Refusal.STALE: WebhookReply(status=200, message="stale: the task has already ended"),
+}
 
 
 class WebhookReceiver:
@@ -163,17 +164,13 @@ class WebhookReceiver:
         self._secret = resolved
         self._tolerance = tolerance
         self._on_task = on_task
-        self._remember = remember
         self._max_body_bytes = max_body_bytes
-        self._lock = threading.Lock()
-        self._accepted: OrderedDict[str, None] = OrderedDict()
-        self._ended: OrderedDict[str, None] = OrderedDict()
-        self._processing: set[str] = set()
+        self._book = DeliveryBook(remember=remember)
 
     def __repr__(self) -> str:
         return (
             f"WebhookReceiver(tolerance={self._tolerance!r}, on_task={self._on_task!r}, "
-            f"remembered={len(self._accepted)})"
+            f"remembered={len(self._book)})"
         )
 
     def handle(self, method: str, headers: Mapping[str, str], body: bytes) -> WebhookReply:
@@ -190,10 +187,10 @@ class WebhookReceiver:
         """
         return self._handle(method, headers, body, loop=None)
 
-    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI application: HTTP requests, and the lifespan protocol (nothing to do)."""
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
         elif scope["type"] == "websocket":
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": 1008})  # refused: HTTP only
@@ -211,34 +208,22 @@ class WebhookReceiver:
             The answer's body.
         """
         try:
-            body = _wsgi_body(environ, limit=self._max_body_bytes + 1)
+            method, headers, body = wsgi_request(environ, limit=self._max_body_bytes + 1)
         except OSError as error:  # the connection broke mid-body
             logger.debug("webhook body unreadable: %s", error)
             reply = WebhookReply(status=400, message="the body could not be read")
         else:
-            headers = {
-                name.removeprefix("HTTP_").replace("_", "-"): value
-                for name, value in environ.items()
-                if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH")
-            }
-            reply = self.handle(environ.get("REQUEST_METHOD", ""), headers, body)
+            reply = self.handle(method, headers, body)
         start_response(f"{reply.status} {HTTPStatus(reply.status).phrase}", reply.headers)
         return [reply.body]
 
-    async def _serve_http(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
-        body = await _asgi_body(receive, limit=self._max_body_bytes + 1)
-        if body is None:  # the sender went away
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = await asgi_request(scope, receive, limit=self._max_body_bytes + 1)
+        if request is None:  # the sender went away
             return
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
         # In a worker thread, so that a blocking on_task never stalls the event loop.
-        reply = await asyncio.to_thread(
-            self._handle, scope["method"], headers, body, loop=asyncio.get_running_loop()
-        )
-        start = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]
-        await send({"type": "http.response.start", "status": reply.status, "headers": start})
-        await send({"type": "http.response.body", "body": reply.body})
+        reply = await asyncio.to_thread(self._handle, *request, loop=asyncio.get_running_loop())
+        await asgi_reply(send, status=reply.status, headers=reply.headers, body=reply.body)
 
     # -- the core ------------------------------------------------------------------------------
 
@@ -280,14 +265,13 @@ class WebhookReceiver:
             logger.warning("webhook delivery refused: %s", reason)
             return WebhookReply(status=400, message=reason)
         delivery_id = {name.lower(): value for name, value in headers.items()}[_ID_HEADER]
-        refused = self._claim(delivery_id, task)
-        if refused is not None:
-            return refused
+        refusal = self._book.claim(delivery_id, task)
+        if refusal is not None:
+            return _REFUSALS[refusal]
         try:
             self._call_on_task(task, loop=loop)
         except Exception:
-            with self._lock:
-                self._processing.discard(delivery_id)
+            self._book.release(delivery_id)
             logger.warning(
                 "on_task raised on webhook %s (task %s, %s): answering 500, so that the "
                 "service sends it again",
@@ -299,43 +283,13 @@ class WebhookReceiver:
             return WebhookReply(
                 status=500, message="the handler failed: send the delivery again later"
             )
-        self._accept(delivery_id, task)
-        logger.debug("webhook %s accepted: task %s %s", delivery_id, task.task_id, task.status)
-        return WebhookReply(status=200, message="accepted")
-
-    def _claim(self, delivery_id: str, task: Task) -> WebhookReply | None:
-        """Mark the delivery as being processed; or the answer when it must not be."""
-        with self._lock:
-            if delivery_id in self._accepted:
-                self._accepted.move_to_end(delivery_id)
-                logger.debug("webhook %s is a duplicate: ignored", delivery_id)
-                return WebhookReply(status=200, message="duplicate: already accepted")
-            if delivery_id in self._processing:
-                return WebhookReply(
-                    status=409, message="the same delivery is being processed: send it later"
-                )
-            if task.task_id in self._ended and not task.is_terminal:
-                logger.debug(
-                    "webhook %s reports task %s %s after its final status: ignored",
-                    delivery_id,
-                    task.task_id,
-                    task.status,
-                )
-                return WebhookReply(status=200, message="stale: the task has already ended")
-            self._processing.add(delivery_id)
-        return None
-
-    def _accept(self, delivery_id: str, task: Task) -> None:
-        """Remember the delivery as accepted, then hand its task to the clients' watchers."""
-        with self._lock:
-            self._processing.discard(delivery_id)
-            _remember(self._accepted, delivery_id, limit=self._remember)
-            if task.is_terminal:
-                _remember(self._ended, task.task_id, limit=self._remember)
+        self._book.accept(delivery_id, task)
         try:
             _watching.deliver(task)
         except Exception:  # a watcher's bug must not make the service send it again
             logger.exception("a client's watcher failed on task %s", task.task_id)
+        logger.debug("webhook %s accepted: task %s %s", delivery_id, task.task_id, task.status)
+        return WebhookReply(status=200, message="accepted")
 
     def _call_on_task(self, task: Task, *, loop: asyncio.AbstractEventLoop | None) -> None:
         """Call `on_task`; await what it returns on `loop` (the ASGI app's) when awaitable.
@@ -359,58 +313,5 @@ class WebhookReceiver:
         asyncio.run_coroutine_threadsafe(_awaited(result), loop).result()
 
 
-def _remember(recent: OrderedDict[str, None], key: str, *, limit: int) -> None:
-    """Add `key` as the most recent; forget the least recent beyond `limit`."""
-    recent[key] = None
-    recent.move_to_end(key)
-    while len(recent) > limit:
-        recent.popitem(last=False)
-
-
 async def _awaited(awaitable: Awaitable[object]) -> None:
     await awaitable
-
-
-async def _lifespan(receive: _Receive, send: _Send) -> None:
-    """Answer the lifespan protocol: nothing to start, nothing to stop."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
-async def _asgi_body(receive: _Receive, *, limit: int) -> bytes | None:
-    """The request's body, read up to `limit` bytes or a little more; None on a disconnect."""
-    chunks: list[bytes] = []
-    size = 0
-    while size < limit:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _wsgi_body(environ: WSGIEnvironment, *, limit: int) -> bytes:
-    """The request's body, at most `limit` bytes (and never past its `Content-Length`).
-
-    Raises:
-        OSError: the connection broke while reading.
-    """
-    stream = environ["wsgi.input"]
-    if environ.get("wsgi.input_terminated"):  # the server ends the stream (chunked bodies)
-        data: bytes = stream.read(limit)
-        return data
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    data = stream.read(min(length, limit)) if length > 0 else b""
-    return data

@@ -190,6 +190,87 @@ def test_an_ambiguous_create_is_not_repeated_unless_asked(
     assert posts(fake) == 2
 
 
+class FailingDisk:
+    """A ledger's SQLite connection on a disk that fills up: writes matching `fails` raise."""
+
+    def __init__(self, real: sqlite3.Connection, fails: Callable[[str, Any], bool]) -> None:
+        self.real, self.fails = real, fails
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        if self.fails(sql, parameters):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        if self.fails(sql, rows):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.executemany(sql, rows)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def fill_the_disk(ledger: TaskLedger, fails: Callable[[str, Any], bool]) -> None:
+    ledger._connection = FailingDisk(ledger._connection, fails)  # type: ignore[assignment]
+
+
+def test_every_failure_of_the_ledgers_file_is_a_ledger_error(tmp_path: Path) -> None:
+    path = tmp_path / "run.sqlite"
+    key = item_key({"prompt": "A fox"}, 0)
+    error = ValueError("refused")
+    with TaskLedger(path) as ledger:
+        fill_the_disk(ledger, lambda sql, parameters: True)
+        for use in [
+            lambda: ledger.register([(key, {"prompt": "A fox"})]),
+            lambda: ledger.get(key),
+            ledger.items,
+            lambda: ledger.mark_creating(key),
+            lambda: ledger.mark_created(key, task_id="t-1", status="CREATED"),
+            lambda: ledger.mark_ambiguous(key, error),
+            lambda: ledger.mark_failed(key, task_id="t-1", status="FAILED", error=error),
+            lambda: ledger.mark_completed(key, task_id="t-1", files=[]),
+            lambda: ledger.note(key, status="IN_PROGRESS", error=None),
+            lambda: ledger.record_completion_time("1K", after=1.0, before=2.0),
+            lambda: ledger.completion_times(keep=5),
+        ]:
+            with pytest.raises(LedgerError, match="could not be written or read") as raised:
+                use()
+            assert str(path) in str(raised.value)
+            assert "disk is full" in str(raised.value)
+
+
+def test_a_task_the_ledger_cannot_record_is_still_named_and_never_created_again(
+    make_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
+) -> None:
+    created: list[str] = []
+    with TaskLedger(tmp_path / "run.sqlite") as ledger:
+        fill_the_disk(ledger, lambda sql, values: sql.startswith("UPDATE") and "created" in values)
+
+        [result] = make_client().generate_many(
+            ["A red fox"], ledger=ledger, on_created=lambda _, task: created.append(task.task_id)
+        )
+
+    assert isinstance(result.error, LedgerError)
+    [task_id] = fake.tasks
+    assert result.task_id == task_id
+    assert created == [task_id]
+    with TaskLedger(tmp_path / "run.sqlite") as healthy:
+        [again] = make_client().generate_many(["A red fox"], ledger=healthy)
+    assert isinstance(again.error, AmbiguousCreateError)  # recorded as sent: not sent again
+    assert posts(fake) == 1
+
+
+def test_a_ledger_that_cannot_record_the_intent_sends_nothing(
+    make_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
+) -> None:
+    with TaskLedger(tmp_path / "run.sqlite") as ledger:
+        fill_the_disk(ledger, lambda sql, values: sql.startswith("UPDATE") and "creating" in values)
+        results = make_client().generate_many(PROMPTS, ledger=ledger)
+
+    assert all(isinstance(result.error, LedgerError) for result in results)
+    assert posts(fake) == 0
+
+
 def test_a_download_folder_that_cannot_be_used_sends_nothing(
     make_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
 ) -> None:

@@ -19,7 +19,7 @@ from .._batch import (
 from .._retry import certainly_not_acted_on
 from .._synchronization import amap_bounded
 from ..clock import Clock
-from ..errors import NanoBananaProError, TaskFailedError
+from ..errors import LedgerError, NanoBananaProError, TaskFailedError, about_task
 from ..ledger import TaskLedger
 from ..sidecar import Provenance
 from ..task import Task
@@ -56,7 +56,10 @@ class AsyncBatchRun:
         return await amap_bounded(self._finish, items, concurrency=concurrency)
 
     async def _finish(self, item: BatchRequest) -> BatchResult:
-        result = await self._outcome(item)
+        try:
+            result = await self._outcome(item)
+        except LedgerError as error:  # it could not be recorded; `error.task_id` names its task
+            result = item_result(item, task=None, error=error)
         if self.on_result is not None:
             self.on_result(result)
         return result
@@ -79,7 +82,8 @@ class AsyncBatchRun:
         def seen(update: Task) -> None:
             nonlocal task
             task = update
-            self.ledger.note(item.key, status=str(update.status), error=None)
+            with about_task(update.task_id):
+                self.ledger.note(item.key, status=str(update.status), error=None)
 
         try:
             target = plan if plan is not None else await self._create(item)
@@ -87,15 +91,23 @@ class AsyncBatchRun:
             task = await self.client.wait(target, wait_timeout=self.timeout, on_update=seen)
             files = () if self.folder is None else await self._save(item, task, self.folder)
         except TaskFailedError as error:
-            self.ledger.mark_failed(
-                item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
-            )
+            with about_task(error.task.task_id):
+                self.ledger.mark_failed(
+                    item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
+                )
             return item_result(item, task=error.task, error=error)
+        except LedgerError:
+            raise
         except NanoBananaProError as error:
-            if error.task_id is not None or task is not None:
-                self.ledger.note(item.key, error=error)  # it stays created: the next run resumes
+            task_id = error.task_id or (task.task_id if task is not None else None)
+            if task_id is not None:
+                with about_task(task_id):  # it stays created: the next run resumes it
+                    self.ledger.note(item.key, error=error)
             return item_result(item, task=task, error=error)
-        self.ledger.mark_completed(item.key, task_id=task.task_id, files=[str(f) for f in files])
+        with about_task(task.task_id):
+            self.ledger.mark_completed(
+                item.key, task_id=task.task_id, files=[str(f) for f in files]
+            )
         return item_result(item, task=task, files=files)
 
     async def _save(self, item: BatchRequest, task: Task, folder: Path) -> tuple[Path, ...]:
@@ -126,7 +138,7 @@ class AsyncBatchRun:
         # item's deadline: a batch item gives up on the service as late as its wait would.
         deadline = self.clock.monotonic() + self.timeout
         try:
-            task = await self.client._create(
+            task = await self.client._calls.create(
                 item.body, intent=LedgerIntent(self.ledger, item.key), deadline=deadline
             )
         except NanoBananaProError as error:
@@ -135,7 +147,10 @@ class AsyncBatchRun:
                 raise
             self.ledger.mark_ambiguous(item.key, error)
             raise ambiguous_error(error) from error
-        self.ledger.mark_created(item.key, task_id=task.task_id, status=str(task.status))
-        if self.on_created is not None:
-            self.on_created(item.index, task)
+        try:
+            with about_task(task.task_id):  # a ledger that cannot record the task still names it
+                self.ledger.mark_created(item.key, task_id=task.task_id, status=str(task.status))
+        finally:
+            if self.on_created is not None:  # told of the billed task whatever the ledger did
+                self.on_created(item.index, task)
         return task

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import httpx
 
 from .._base import ClientCore, check_concurrency, per_call_wait_timeout, task_id_of
-from .._config import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_RATE_LIMIT,
-    DEFAULT_WAIT_TIMEOUT,
-)
-from .._polling import PollSchedule, WaitState
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
+from .._polling import PollSchedule
 from .._ratelimit import RateLimit
-from .._retry import RetryPolicy, certainly_not_acted_on
-from .._seam import request_deadline
 from ..clock import Clock
-from ..errors import NanoBananaProError, RateLimitError, about_task
 from ..task import Task
-from .retry import call_with_retries
+from .calls import AsyncCalls
 from .seam import AsyncImageHost, AsyncServiceApi
 from .watcher import AsyncWatcher
 
 if TYPE_CHECKING:
-    from nano_banana_pro_api.models import CreateImageRequest
-
-    from .._batch import BatchResult, CreateIntent
+    from .._batch import BatchResult
     from ..ledger import TaskLedger
     from ..options import CreateOptions
     from .download import AsyncDownloader
@@ -41,8 +31,6 @@ if TYPE_CHECKING:
 # that only imports the client pays for none of them (benchmark B3).
 
 __all__ = ["AsyncNanoBananaPro"]
-
-T = TypeVar("T")
 
 
 class AsyncNanoBananaPro:
@@ -101,9 +89,10 @@ class AsyncNanoBananaPro:
             transport=transport,
             http_client=http_client,
         )
+        self._calls = AsyncCalls(core=self._core, api=self._api)
         self._watcher = AsyncWatcher(
-            get=self._poll,
-            list_tasks=self._list_for,
+            get=self._calls.poll,
+            list_tasks=self._calls.list_for,
             clock=self._core.clock,
             schedule=self._core.poll_schedule,
         )
@@ -139,37 +128,7 @@ class AsyncNanoBananaPro:
         from ..request import build_create_request
 
         body = build_create_request(prompt=prompt, extra_body=extra_body, **options)
-        return await self._create(body, policy=self._core.policy(max_retries))
-
-    async def _create(
-        self,
-        body: CreateImageRequest,
-        *,
-        policy: RetryPolicy | None = None,
-        intent: CreateIntent | None = None,
-        deadline: float | None = None,
-    ) -> Task:
-        """POST `body`, retried only while the service certainly did not act on it.
-
-        `intent` hears of each attempt before it is sent and after one that made no task;
-        with a `deadline`, retries go on until it (else `policy` bounds them).
-        """
-
-        async def post() -> Task:
-            if intent is not None:
-                intent.sending()
-            try:
-                return await self._api.create(body)
-            except NanoBananaProError as error:
-                if intent is not None and certainly_not_acted_on(error):
-                    intent.not_sent()
-                raise
-
-        if policy is None:
-            policy = self._core.retry_policy.unbounded()
-        task = await self._call(post, policy=policy, idempotent=False, deadline=deadline)
-        self._core.remember_created(task, body)
-        return task
+        return await self._calls.create(body, policy=self._core.policy(max_retries))
 
     async def get(self, task: Task | str, *, max_retries: int | None = None) -> Task:
         """The task's current state.
@@ -180,50 +139,8 @@ class AsyncNanoBananaPro:
             APIError: the service refused or failed.
             APIConnectionError: the service could not be reached or did not answer.
         """
-        task_id = task_id_of(task)
-        return await self._get(task_id, policy=self._core.policy(max_retries), deadline=None)
-
-    async def _get(self, task_id: str, *, policy: RetryPolicy, deadline: float | None) -> Task:
-        with about_task(task_id):
-            return await self._call(
-                partial(self._api.get, task_id),
-                policy=policy,
-                idempotent=True,
-                deadline=deadline,
-            )
-
-    async def _call(
-        self,
-        operation: Callable[[], Awaitable[T]],
-        *,
-        policy: RetryPolicy,
-        idempotent: bool,
-        deadline: float | None = None,
-    ) -> T:
-        """One API operation: rate-limited, retried per `policy`, never past `deadline`."""
-
-        async def attempt() -> T:
-            pause = self._core.throttle()
-            while pause > 0:
-                await self._core.clock.asleep(pause)
-                pause = self._core.throttle_again()
-            sent_at = self._core.clock.monotonic()
-            try:
-                with request_deadline(self._core.attempt_seconds):
-                    return await operation()
-            except RateLimitError as error:
-                self._core.cool_down(error)  # every call of this client waits, not this one
-                raise
-            finally:
-                self._core.answered(sent_at)
-
-        return await call_with_retries(
-            attempt,
-            policy=policy,
-            clock=self._core.clock,
-            idempotent=idempotent,
-            deadline=deadline,
-        )
+        policy = self._core.policy(max_retries)
+        return await self._calls.get(task_id_of(task), policy=policy, deadline=None)
 
     async def list(self, *, max_retries: int | None = None) -> list[Task]:
         """The key's tasks (ids and statuses only; `get()` one for its images).
@@ -232,9 +149,7 @@ class AsyncNanoBananaPro:
             APIError: the service refused or failed.
             APIConnectionError: the service could not be reached or did not answer.
         """
-        return await self._call(
-            self._api.list, policy=self._core.policy(max_retries), idempotent=True
-        )
+        return await self._calls.list(policy=self._core.policy(max_retries))
 
     async def wait(
         self,
@@ -263,37 +178,6 @@ class AsyncNanoBananaPro:
         state = self._core.start_wait(task, timeout=seconds, on_update=on_update)
         first = task if isinstance(task, Task) else None
         return await self._watcher.wait(state, first)
-
-    async def _poll(self, state: WaitState) -> Task:
-        """One poll of a wait: its task's own GET, never past the wait's deadline.
-
-        Raises:
-            WaitTimeoutError: the deadline passed while polling.
-            NanoBananaProError: polling failed for good (a 404, a refused key...).
-        """
-        try:
-            with request_deadline(state.time_left()):
-                # Polls are safe to repeat: a wait rides out 429s, 5xx and broken
-                # connections until its own deadline, however many retries it takes.
-                return await self._get(
-                    state.task_id,
-                    policy=self._core.retry_policy.unbounded(),
-                    deadline=state.deadline,
-                )
-        except NanoBananaProError as error:
-            state.raise_if_expired(error)
-            raise
-
-    async def _list_for(self, state: WaitState) -> builtins.list[Task]:
-        """The list that tells many waits their statuses: one attempt, within `state`'s deadline.
-
-        Raises:
-            NanoBananaProError: it failed (the wait polls its task itself this time).
-        """
-        with request_deadline(state.time_left()):
-            return await self._call(
-                self._api.list, policy=RetryPolicy(max_retries=0), idempotent=True
-            )
 
     async def generate(
         self,
