@@ -24,6 +24,11 @@ from .task import Task, TaskStatus
 
 __all__ = ["PollSchedule", "TaskOrigin", "TaskOrigins", "WaitState"]
 
+#: A list shared by many waits is at most this share of their tasks' time to first completion old.
+_LIST_SHARE = 0.2
+#: ... and never has to be newer than this (seconds): lists come at most this often.
+_QUICKEST_LIST = 0.2
+
 
 @attrs.frozen(kw_only=True)
 class PollSchedule:
@@ -48,7 +53,8 @@ class PollSchedule:
         spread: The window opens this many standard deviations (of the log of the learned
             durations) before their mean.
         list_interval: While several waits run, the list that tells them their statuses is
-            at most this old (seconds): one list serves them all.
+            at most this old (seconds), and at most a fifth of the learned time to the first
+            completions (not under 0.2 s): one list serves them all.
         webhook_sweep: A wait whose task reports to a receiver in this process polls (or lists)
             this often only, as the backstop for a lost delivery (seconds).
     """
@@ -90,13 +96,15 @@ class PollSchedule:
             else:
                 pause = max(previous, min(self.backoff_cap, previous * self.factor))
         else:  # learned, here or in an earlier run: from the first poll on
-            previous = previous or self.dense_interval
             opens, closes = window
-            if age < opens:
+            if age < opens and previous is None:  # the first poll: when it opens, however soon
+                pause = opens - age
+            elif age < opens:
                 pause = max(opens - age, self.dense_interval)
             elif age <= closes + (closes - opens):
                 pause = self.dense_interval
             else:  # far past every completion seen: something is unusual, back off
+                previous = previous or self.dense_interval
                 pause = max(self.dense_interval, min(self.backoff_cap, previous * self.factor))
         return min(pause, self.max_interval)
 
@@ -193,6 +201,17 @@ class WaitState:
                 before=now - self._created_at,
             )
         return True
+
+    def list_freshness(self) -> float:
+        """How old a list may be to tell this wait its status (seconds).
+
+        At most `list_interval`, and at most a fifth of the time tasks of its kind take
+        to start completing, once learned: a list every 2 s would double a 1-s task's wait.
+        """
+        window = self._history.window(self._origin.kind, self._schedule) if self._origin else None
+        if window is None:
+            return self._schedule.list_interval
+        return min(self._schedule.list_interval, max(_LIST_SHARE * window[0], _QUICKEST_LIST))
 
     def time_left(self) -> float:
         """Seconds until the deadline (0 or less once it passed)."""

@@ -301,6 +301,8 @@ def test_the_learned_window_skips_the_quiet_time_and_polls_densely_inside() -> N
     schedule = PollSchedule()
     window = (20.0, 30.0)
     assert schedule.next_interval(age=1.0, previous=1.0, window=window) == 19.0
+    # a window that opens sooner than the dense interval is slept to, not past (1-s tasks)
+    assert schedule.next_interval(age=0.0, previous=None, window=(1.0, 1.1)) == 1.0
     assert schedule.next_interval(age=19.5, previous=19.0, window=window) == schedule.dense_interval
     assert schedule.next_interval(age=25.0, previous=1.7, window=window) == schedule.dense_interval
     assert schedule.next_interval(age=38.0, previous=1.7, window=window) == schedule.dense_interval

@@ -13,6 +13,7 @@ from typing import Any
 
 from nano_banana_pro import (
     AsyncNanoBananaPro,
+    BatchResult,
     NanoBananaPro,
     PollSchedule,
     RateLimit,
@@ -73,6 +74,32 @@ def test_many_waits_cost_one_list_per_interval_and_one_get_per_completed_task() 
     last = max(request.at for request in fake.requests)
     assert lists <= last / PollSchedule().list_interval + 2
     assert lists >= 10  # they did share lists rather than poll alone
+
+
+def test_short_tasks_shared_by_a_list_are_seen_soon_after_they_complete() -> None:
+    """1-s tasks: the shared list is at most a fifth of their time old, not 2 s (which
+    would have doubled every wait)."""
+    schedule = Schedule(in_progress_after=0.2, complete_after=1.0)
+    waited: list[float] = []
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        await client.generate_many([f"Warm-up {n}" for n in range(5)], concurrency=1)
+        created: dict[int, float] = {}
+
+        def on_result(result: BatchResult) -> None:
+            waited.append(fake.clock.monotonic() - created[result.index])
+
+        results = await client.generate_many(
+            [f"Raccoon {n}" for n in range(40)],
+            concurrency=20,
+            on_created=lambda index, _: created.setdefault(index, fake.clock.monotonic()),
+            on_result=on_result,
+        )
+        assert all(result.ok for result in results)
+
+    in_virtual_time(test, schedule=schedule)
+    assert len(waited) == 40
+    assert max(waited) <= 1.0 + 0.25
 
 
 def test_a_task_created_after_the_last_list_waits_for_the_next_one() -> None:

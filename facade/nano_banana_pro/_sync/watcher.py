@@ -30,6 +30,8 @@ __all__ = ["Watcher"]
 
 #: Deliveries kept for waits that have not started yet (a webhook can beat `create()`'s answer).
 _RECENT = 4096
+#: Waking this much after a list falls due makes sure it has, whatever the rounding (seconds).
+_CLOCK_SLACK = 1e-6
 
 
 @attrs.define(eq=False)
@@ -43,6 +45,7 @@ class _Waiting:
     delivered: Task | None = None
     listed: str | None = None
     unlisted: bool = False
+    next_list_at: float | None = None
 
 
 class Watcher:
@@ -100,6 +103,10 @@ class Watcher:
                 pause = state.next_pause()
                 if me.fed:
                     pause = max(pause, min(self._schedule.webhook_sweep, state.time_left()))
+                elif me.next_list_at is not None:  # told by a list: wake for the next one
+                    until_next = me.next_list_at - self._clock.monotonic() + _CLOCK_SLACK
+                    pause = min(pause, max(until_next, 0.0))
+                me.next_list_at = None
                 me.signal.wait(pause, clock=self._clock)
         finally:
             self._leave(me)
@@ -133,6 +140,7 @@ class Watcher:
             if not delivered.is_completed or delivered.generated:
                 return delivered
         if self._others_wait(me) and not me.unlisted and self._refresh_list(me, state):
+            me.next_list_at = self._listed_at + state.list_freshness()
             if self._listed_at <= me.listed_from:
                 return None  # the last list is older than the task: the next one shows it
             if me.listed is None:
@@ -148,10 +156,10 @@ class Watcher:
     def _refresh_list(self, me: _Waiting, state: WaitState) -> bool:
         """List the tasks unless a list is recent enough for this wait; False: the list failed.
 
-        Recent enough: at most `list_interval` old, or `webhook_sweep` once the wait's
+        Recent enough: at most `state.list_freshness()` old, or `webhook_sweep` once the wait's
         deliveries come (its sweep is only the backstop). One list serves every wait.
         """
-        oldest = self._schedule.webhook_sweep if me.fed else self._schedule.list_interval
+        oldest = self._schedule.webhook_sweep if me.fed else state.list_freshness()
         with self._listing:
             if self._clock.monotonic() - self._listed_at >= oldest:
                 started = self._clock.monotonic()  # the list shows every task created before
