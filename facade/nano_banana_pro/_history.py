@@ -57,6 +57,9 @@ class CompletionHistory:
         self._keep = keep
         self._lock = threading.Lock()
         self._durations: dict[str, deque[tuple[float, float]]] = {}
+        # Each wait asks for its window at every poll; it changes only with the durations.
+        self._windows: dict[tuple[str, PollSchedule], tuple[float, float] | None] = {}
+        self._generation = 0
         self._stores: list[HistoryStore] = []
         self._unloaded = cache  # read at first use: constructing a client reads no file
 
@@ -65,6 +68,8 @@ class CompletionHistory:
         self._load()
         with self._lock:
             self._durations.setdefault(kind, deque(maxlen=self._keep)).append((after, before))
+            self._windows.clear()
+            self._generation += 1
             stores = list(self._stores)
         for store in stores:
             with _failure_ignored("keep a completion time"):
@@ -78,13 +83,20 @@ class CompletionHistory:
         """
         self._load()
         with self._lock:
+            if (kind, schedule) in self._windows:
+                return self._windows[kind, schedule]
             known = list(self._durations.get(kind, ()))
-        if not schedule.learn or len(known) < schedule.min_samples:
-            return None
-        logs = [math.log(max((after + before) / 2, 1e-3)) for after, before in known]
-        opens = math.exp(statistics.fmean(logs) - schedule.spread * statistics.pstdev(logs))
-        closes = max(before for _, before in known)
-        return min(opens, closes), closes
+            generation = self._generation
+        window = None
+        if schedule.learn and len(known) >= schedule.min_samples:
+            logs = [math.log(max((after + before) / 2, 1e-3)) for after, before in known]
+            opens = math.exp(statistics.fmean(logs) - schedule.spread * statistics.pstdev(logs))
+            closes = max(before for _, before in known)
+            window = min(opens, closes), closes
+        with self._lock:
+            if generation == self._generation:  # no duration came meanwhile
+                self._windows[kind, schedule] = window
+        return window
 
     @contextlib.contextmanager
     def kept_in(self, store: HistoryStore) -> Iterator[None]:
@@ -109,6 +121,8 @@ class CompletionHistory:
         with self._lock:
             for kind, after, before in known:
                 self._durations.setdefault(kind, deque(maxlen=self._keep)).append((after, before))
+            self._windows.clear()
+            self._generation += 1
             self._stores.append(store)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nano_banana_pro import NanoBananaPro, TaskLedger
-from nano_banana_pro._history import CacheFile, default_cache_file
+from nano_banana_pro import NanoBananaPro, PollSchedule, TaskLedger
+from nano_banana_pro._history import CacheFile, CompletionHistory, default_cache_file
 from nano_banana_pro.testing import FakeMagnific, Schedule
 
 SCHEDULE = Schedule(in_progress_after=1.0, complete_after=20.0)
@@ -90,3 +90,19 @@ def test_a_batch_ledger_keeps_what_its_runs_learned(tmp_path: Path) -> None:
         before = len(fake.clock.slept)
         second.generate_many(["Raccoon late"], ledger=ledger)
         assert pauses(fake, before)[0] > 5.0  # warm from the ledger, with no cache file
+
+
+def test_the_window_follows_every_new_duration() -> None:
+    schedule = PollSchedule()
+    history = CompletionHistory()
+    for _ in range(3):
+        history.record("2K", after=19.0, before=21.0)
+    first = history.window("2K", schedule)
+    assert first is not None
+    assert first == history.window("2K", schedule)
+    history.record("2K", after=59.0, before=61.0)
+    later = history.window("2K", schedule)
+    assert later is not None
+    assert later[1] == 61.0
+    assert later[0] < first[0]
+    assert history.window("2K", PollSchedule(learn=False)) is None
