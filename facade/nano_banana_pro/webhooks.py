@@ -26,13 +26,20 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 import time
 from collections.abc import Mapping
 
 from ._schema_check import problems
 from ._spec import WEBHOOK_PAYLOAD
+from ._webhook_secret import (
+    SECRET_ENV_VAR,
+    resolve_secret,
+    secret_hint,
+    signing_key,
+    utf8,
+    verification_keys,
+)
 from .errors import WebhookVerificationError
 from .task import Task
 
@@ -44,8 +51,6 @@ __all__ = [
     "verify",
 ]
 
-#: The environment variable `verify` and `unwrap` read the secret from.
-SECRET_ENV_VAR = "MAGNIFIC_WEBHOOK_SECRET"  # noqa: S105 (a variable name, not a secret)
 DEFAULT_TOLERANCE = 300.0
 """Seconds a delivery's timestamp may differ from now (the Standard Webhooks value)."""
 
@@ -53,14 +58,8 @@ _ID_HEADER = "webhook-id"
 _TIMESTAMP_HEADER = "webhook-timestamp"
 _SIGNATURE_HEADER = "webhook-signature"
 _SIGNATURE_VERSION = "v1"
-_STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 #: Unix seconds, as sent: digits only, and few enough to convert (Python refuses > 4300).
 _TIMESTAMP_PATTERN = re.compile(r"[0-9]{1,15}")
-_HOW_TO_GIVE_A_SECRET = f"pass secret= or set the {SECRET_ENV_VAR} environment variable"
-_NOT_BASE64 = (
-    "the webhook secret starts with 'whsec_' but the rest is not valid base64; "
-    "copy the whole secret as shown in the dashboard"
-)
 #: The spec's schema of a delivery, with any status string allowed: the service may add statuses
 #: before a regeneration, and `Task` keeps them as pseudo-members.
 _PAYLOAD_SCHEMA = {
@@ -93,7 +92,7 @@ def sign(payload: bytes | str, *, secret: str, webhook_id: str, timestamp: int) 
         ValueError: the secret is empty, or `whsec_`-prefixed but not base64 after the prefix, or
             a `str` given is not valid Unicode.
     """
-    signature = _signature(_signing_key(secret), webhook_id, str(timestamp), _utf8(payload))
+    signature = _signature(signing_key(secret), webhook_id, str(timestamp), utf8(payload))
     return {
         _ID_HEADER: webhook_id,
         _TIMESTAMP_HEADER: str(timestamp),
@@ -126,15 +125,15 @@ def verify(
         WebhookVerificationError: no secret was given, a header is missing or malformed, the
             timestamp is outside the window, or no `v1` signature matches. The message says which.
     """
-    resolved = _resolve_secret(secret)
-    keys = _verification_keys(resolved)
+    resolved = resolve_secret(secret)
+    keys = verification_keys(resolved)
     found = _required_headers(headers)
     timestamp = _parse_timestamp(found[_TIMESTAMP_HEADER])
     if tolerance is not None:
         _check_window(timestamp, tolerance=tolerance, now=time.time() if now is None else now)
     candidates = _v1_signatures(found[_SIGNATURE_HEADER])
     try:
-        body = _utf8(payload, what="the body")
+        body = utf8(payload, what="the body")
         expected = [
             _signature(key, found[_ID_HEADER], found[_TIMESTAMP_HEADER], body).encode("ascii")
             for key in keys
@@ -150,7 +149,7 @@ def verify(
         raise WebhookVerificationError(
             "no webhook-signature matches: the secret is wrong, or the body, webhook-id or "
             "webhook-timestamp was altered. Verify the raw body bytes as received, before any "
-            f"JSON parsing.{_secret_hint(resolved)}"
+            f"JSON parsing.{secret_hint(resolved)}"
         )
 
 
@@ -200,85 +199,13 @@ def unwrap(
     return Task.from_payload(body)
 
 
-def _utf8(text: bytes | str, *, what: str = "the payload") -> bytes:
-    """`text` as UTF-8 bytes (bytes are kept as they are).
-
-    Raises:
-        ValueError: a `str` that is not valid Unicode (a lone surrogate).
-    """
-    if isinstance(text, bytes):
-        return text
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        # The codec's message quotes the character: keep it (a secret's, maybe) out of ours.
-        raise ValueError(f"{what} is not valid Unicode (it holds a lone surrogate)") from None
-
-
-def _base64(text: str) -> bytes | None:
-    """`text` decoded as standard base64, padded or not; None when it is not base64."""
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True) or None
-    except ValueError:  # binascii.Error, or characters outside ASCII
-        return None
-
-
-def _signing_key(secret: str) -> bytes:
-    """The key `sign` uses: base64 after a `whsec_` prefix (Standard Webhooks), else UTF-8.
-
-    Raises:
-        ValueError: the secret is empty, not valid Unicode, or `whsec_` and then not base64.
-    """
-    if not secret:
-        raise ValueError("the webhook secret is empty")
-    if not secret.startswith(_STANDARD_SECRET_PREFIX):
-        return _utf8(secret, what="the webhook secret")
-    key = _base64(secret.removeprefix(_STANDARD_SECRET_PREFIX))
-    if key is None:
-        raise ValueError(_NOT_BASE64)
-    return key
-
-
-def _verification_keys(secret: str) -> list[bytes]:
-    """Every key a sender may have made of `secret` (see the module's docstring).
-
-    Raises:
-        WebhookVerificationError: the secret is empty or not valid Unicode.
-    """
-    if not secret:
-        raise WebhookVerificationError(f"the webhook secret is empty ({_HOW_TO_GIVE_A_SECRET})")
-    try:
-        whole = _utf8(secret, what="the webhook secret")
-    except ValueError as exc:
-        raise WebhookVerificationError(f"{exc} ({_HOW_TO_GIVE_A_SECRET})") from None
-    decoded = _base64(secret.removeprefix(_STANDARD_SECRET_PREFIX))
-    return [whole] if decoded is None else [decoded, whole]
-
-
-def _secret_hint(secret: str) -> str:
-    """Why a `whsec_` secret may be wrong: the rest of it is not base64 (a partial copy?)."""
-    if (
-        secret.startswith(_STANDARD_SECRET_PREFIX)
-        and _base64(secret.removeprefix(_STANDARD_SECRET_PREFIX)) is None
-    ):
-        return f" Note: {_NOT_BASE64}."
-    return ""
-
-
-def _resolve_secret(secret: str | None) -> str:
-    resolved = secret if secret is not None else os.environ.get(SECRET_ENV_VAR)
-    if resolved is None:
-        raise WebhookVerificationError(f"no webhook secret: {_HOW_TO_GIVE_A_SECRET}")
-    return resolved
-
-
 def _signature(key: bytes, webhook_id: str, timestamp: str, body: bytes) -> str:
     """base64(HMAC-SHA256(key, `{webhook_id}.{timestamp}.{body}`)).
 
     Raises:
         ValueError: the webhook id is not valid Unicode.
     """
-    signed_content = _utf8(f"{webhook_id}.{timestamp}.", what="the webhook-id") + body
+    signed_content = utf8(f"{webhook_id}.{timestamp}.", what="the webhook-id") + body
     digest = hmac.new(key, signed_content, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
