@@ -212,7 +212,7 @@ class Governor:
         with self._store.transaction() as log:
             now = self._clock.monotonic()
             if log.cooldown_until() > now:
-                return self._turn(log, now) - now
+                return max(self._turn(log, now) - now, _EDGE)
             return self._go_or_wait(log, now, self._room(log, now))
 
     def answered(self, sent_at: float) -> None:
@@ -242,8 +242,8 @@ class Governor:
         self._store.close()
 
     def _go_or_wait(self, log: BudgetLog, now: float, turn: float) -> float:
-        if turn > now:
-            return turn - now
+        if turn > now:  # at least _EDGE: a wait below the clock's resolution would never end
+            return max(turn - now, _EDGE)
         if self._windows:
             log.send(now)
         return 0.0

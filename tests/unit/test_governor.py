@@ -175,6 +175,23 @@ def test_requests_in_flight_fill_a_window_until_they_are_answered() -> None:
     assert clock.monotonic() + governor.confirm() == pytest.approx(5.0 + wait + 1.0, abs=1e-4)
 
 
+def test_a_wait_is_never_shorter_than_the_clock_can_tell() -> None:
+    """One rounding step before `answer + W + edge`, the wait was that step (2.8e-14 s): an
+    asyncio loop runs a timer that close at once, its time does not move, and in virtual time
+    the request asked again for ever (B6 hung so on one seed)."""
+    answer = 144.73735204710718 - 120.5 - 1e-6
+    clock = VirtualClock(start=answer)
+    limit = RateLimit(windows=[RateWindow(requests=1, seconds=120.5)])
+    governor = Governor(limit, clock=clock)
+    assert governor.reserve() == 0
+    governor.answered(clock.monotonic())
+    clock.advance(120.5)
+    while clock.monotonic() < math.nextafter(answer + 120.5 + 1e-6, 0):
+        clock.advance(math.nextafter(answer + 120.5 + 1e-6, 0) - clock.monotonic())
+    pause = governor.reserve()
+    assert pause == 0 or pause >= 1e-9
+
+
 def test_without_a_limit_only_the_cooldown_holds_requests_back() -> None:
     clock = VirtualClock()
     governor = Governor(None, clock=clock)

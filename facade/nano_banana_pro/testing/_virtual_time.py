@@ -8,13 +8,18 @@ transport). Give the client and the fake a `LoopClock`, which reads this loop's 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import selectors
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 __all__ = ["VirtualTimeLoop", "run_in_virtual_time"]
 
 _Result = TypeVar("_Result")
+_Args = TypeVarTuple("_Args")
+#: The clock resolution asyncio gives its loops: a timer due within it runs at once.
+_RESOLUTION = time.get_clock_info("monotonic").resolution
 
 
 class _JumpingSelector(selectors.DefaultSelector):
@@ -43,6 +48,23 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         """The virtual time, in seconds from the loop's start."""
         return self.now
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[[Unpack[_Args]], object],
+        *args: *_Args,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule `callback` at `when`, no sooner than the loop can tell from now.
+
+        asyncio runs a timer due within its clock's resolution at once; on a real clock time
+        moves meanwhile, here it would not, and a wait of 1e-14 s would end with no time
+        passed: code that waits until a time (a rate limit, a deadline) would ask for ever.
+        """
+        if self.now < when < self.now + _RESOLUTION:
+            when = self.now + _RESOLUTION
+        return super().call_at(when, callback, *args, context=context)
 
 
 def run_in_virtual_time(coroutine: Coroutine[Any, Any, _Result]) -> _Result:
