@@ -39,8 +39,8 @@ class PollSchedule:
     Once `min_samples` tasks of a resolution completed (learned by this client, or remembered
     from earlier runs), it sleeps until the learned completion window opens, then polls every
     `dense_interval`, backing off again only well past every completion seen. While several
-    waits run, one list every `list_interval` serves them all; a wait expecting webhooks sweeps
-    every `webhook_sweep` only.
+    waits run, one list at most `list_interval` old (sooner for short tasks) serves them all; a
+    wait expecting webhooks sweeps every `webhook_sweep` only.
 
     Attributes:
         initial_interval: Seconds before the first poll after creation.
@@ -53,8 +53,9 @@ class PollSchedule:
         spread: The window opens this many standard deviations (of the log of the learned
             durations) before their mean.
         list_interval: While several waits run, the list that tells them their statuses is
-            at most this old (seconds), and at most a fifth of the learned time to the first
-            completions (not under 0.2 s): one list serves them all.
+            at most this old (seconds), and, once learned, at most a fifth of the time to the
+            first completions, though never under 0.2 s unless this is: one list serves them
+            all.
         webhook_sweep: A wait whose task reports to a receiver in this process polls (or lists)
             this often only, as the backstop for a lost delivery (seconds).
     """

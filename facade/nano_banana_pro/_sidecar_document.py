@@ -44,7 +44,7 @@ def steps(history: Iterable[tuple[str, float]]) -> tuple[tuple[str, float], ...]
 
 @attrs.frozen(kw_only=True)
 class Sidecar:
-    """What is known about how one image was made; its JSON form is the module's table.
+    """What is known about how one image was made; its JSON form: `nano_banana_pro.sidecar`.
 
     Attributes:
         image: The image's file name (the sidecar sits beside it).
@@ -74,7 +74,7 @@ class Sidecar:
         return prompt if isinstance(prompt, str) else None
 
     def to_document(self) -> dict[str, Any]:
-        """The JSON document, its keys always in the same order (the module's table)."""
+        """The JSON document, its keys always in the order `nano_banana_pro.sidecar` lists."""
         return {
             "format": SIDECAR_FORMAT,
             "schema_version": SIDECAR_SCHEMA_VERSION,

@@ -57,7 +57,7 @@ def signing_key(secret: str) -> bytes:
 
 
 def verification_keys(secret: str) -> list[bytes]:
-    """Every key a sender may have made of `secret` (see the module's docstring).
+    """Every key a sender may have made of `secret` (see `nano_banana_pro.webhooks`).
 
     Raises:
         WebhookVerificationError: the secret is empty or not valid Unicode.

@@ -239,9 +239,11 @@ class AmbiguousCreateError(NanoBananaProError):
 
 
 class LedgerError(NanoBananaProError):
-    """The task ledger cannot be used: in use by another run, from a newer version, or corrupt.
+    """The task ledger cannot be used: in use by another run, newer, corrupt, or unwritable.
 
-    The file is never changed by the check that fails; the message says what to do.
+    Unwritable: SQLite could not read or write it (a full disk, a read-only file); what it
+    recorded before stays. The file is never changed by the check that fails; the message says
+    what to do.
     """
 
 

@@ -206,6 +206,10 @@ class FailingDisk:
             raise sqlite3.OperationalError("database or disk is full")
         return self.real.executemany(sql, rows)
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.real.in_transaction
+
     def close(self) -> None:
         self.real.close()
 
@@ -258,6 +262,55 @@ def test_a_task_the_ledger_cannot_record_is_still_named_and_never_created_again(
         [again] = make_client().generate_many(["A red fox"], ledger=healthy)
     assert isinstance(again.error, AmbiguousCreateError)  # recorded as sent: not sent again
     assert posts(fake) == 1
+
+
+def test_a_task_whose_sidecar_cannot_be_read_from_the_ledger_is_still_named(
+    make_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
+) -> None:
+    armed: list[bool] = []
+    with TaskLedger(tmp_path / "run.sqlite") as ledger:
+        fill_the_disk(ledger, lambda sql, values: bool(armed) and sql.startswith("SELECT *"))
+        [result] = make_client().generate_many(
+            ["A red fox"],
+            ledger=ledger,
+            download_to=tmp_path / "out",
+            on_created=lambda *_: armed.append(True),
+        )
+    [task_id] = fake.tasks
+    assert isinstance(result.error, LedgerError)
+    assert result.task_id == task_id
+    assert result.task is not None
+
+
+def test_a_failed_commit_leaves_the_ledger_usable_and_says_why(tmp_path: Path) -> None:
+    key = item_key({"prompt": "A fox"}, 0)
+    with TaskLedger(tmp_path / "run.sqlite") as ledger:
+        ledger.register([(key, {"prompt": "A fox"})])
+        failing = [True]
+        fill_the_disk(ledger, lambda sql, values: sql == "COMMIT" and bool(failing))
+        with pytest.raises(LedgerError, match="disk is full"):
+            ledger.mark_creating(key)
+        failing.clear()
+        ledger.mark_created(key, task_id="t-1", status="CREATED")  # not stuck in a transaction
+        [item] = ledger.items()
+    assert (item.state, item.task_id) == (ItemState.CREATED, "t-1")
+
+
+def test_a_write_sqlite_rolled_back_itself_reports_the_first_error(tmp_path: Path) -> None:
+    key = item_key({"prompt": "A fox"}, 0)
+    with TaskLedger(tmp_path / "run.sqlite") as ledger:
+        ledger.register([(key, {"prompt": "A fox"})])
+        real = ledger._connection
+
+        def full(sql: str, values: Any) -> bool:
+            if not sql.startswith("UPDATE"):
+                return False
+            real.execute("ROLLBACK")  # as SQLite does on SQLITE_FULL
+            return True
+
+        fill_the_disk(ledger, full)
+        with pytest.raises(LedgerError, match="disk is full"):
+            ledger.mark_creating(key)
 
 
 def test_a_ledger_that_cannot_record_the_intent_sends_nothing(

@@ -102,6 +102,31 @@ def test_short_tasks_shared_by_a_list_are_seen_soon_after_they_complete() -> Non
     assert max(waited) <= 1.0 + 0.25
 
 
+def test_waits_queued_behind_a_slow_list_take_its_answer() -> None:
+    """A list slower than its freshness (0.2 s here) came back already stale, and each wait
+    queued behind it listed again in turn: the last of 20 waited for 20 lists."""
+    schedule = Schedule(in_progress_after=0.2, complete_after=1.0)
+    waited: list[float] = []
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        await client.generate_many([f"Warm-up {n}" for n in range(5)], concurrency=1)
+        fake.delay_next(0.5, count=10_000, on="list")
+        created: dict[int, float] = {}
+        lists = fake.count(operation="list")
+        results = await client.generate_many(
+            [f"Raccoon {n}" for n in range(20)],
+            concurrency=20,
+            on_created=lambda index, _: created.setdefault(index, fake.clock.monotonic()),
+            on_result=lambda result: waited.append(fake.clock.monotonic() - created[result.index]),
+        )
+        assert all(result.ok for result in results)
+        span = max(waited)
+        assert fake.count(operation="list") - lists <= span / (0.5 + 0.2) + 1
+
+    in_virtual_time(test, schedule=schedule)
+    assert max(waited) <= 1.0 + 2 * (0.5 + 0.2) + 0.1
+
+
 def test_a_task_created_after_the_last_list_waits_for_the_next_one() -> None:
     """New items start as others end, just after a list, and poll soon: a list older than a
     task is no news of it, not a sign the list leaves it out (which would poll it alone)."""

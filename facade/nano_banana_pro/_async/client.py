@@ -257,7 +257,8 @@ class AsyncNanoBananaPro:
         Raises:
             InvalidRequestError: `requests` is not a list, `concurrency` is below 1, or the
                 download folder cannot be used (before anything is sent).
-            LedgerError: the ledger is in use by another run, newer, or damaged.
+            LedgerError: the ledger is in use by another run, newer, or damaged (an item it
+                cannot write gets a `LedgerError` result instead, with its task id).
             BaseException: an exception that is not a `NanoBananaProError` (Ctrl-C, a
                 cancellation, or one raised by a callback or the clock) stops the batch:
                 items not started never start, and it propagates (on threads, the running

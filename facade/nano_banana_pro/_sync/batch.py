@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from .._batch import (
 from .._retry import certainly_not_acted_on
 from .._synchronization import map_bounded
 from ..clock import Clock
-from ..errors import LedgerError, NanoBananaProError, TaskFailedError, about_task
+from ..errors import LedgerError, NanoBananaProError, TaskFailedError
 from ..ledger import TaskLedger
 from ..sidecar import Provenance
 from ..task import Task
@@ -30,6 +31,14 @@ if TYPE_CHECKING:
     from .client import NanoBananaPro
 
 __all__ = ["BatchRun"]
+
+
+@attrs.define
+class _Progress:
+    """What is known of one item so far: its result, should the ledger fail to record it."""
+
+    task: Task | None = None
+    files: tuple[Path, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -58,15 +67,18 @@ class BatchRun:
         return map_bounded(self._finish, items, concurrency=concurrency)
 
     def _finish(self, item: BatchRequest) -> BatchResult:
+        progress = _Progress()
         try:
-            result = self._outcome(item)
-        except LedgerError as error:  # it could not be recorded; `error.task_id` names its task
-            result = item_result(item, task=None, error=error)
+            result = self._outcome(item, progress)
+        except LedgerError as error:  # it could not be recorded: its result still names its task
+            if error.task_id is None:
+                error.task_id = item.task_id if progress.task is None else progress.task.task_id
+            result = item_result(item, task=progress.task, error=error, files=progress.files)
         if self.on_result is not None:
             self.on_result(result)
         return result
 
-    def _outcome(self, item: BatchRequest) -> BatchResult:
+    def _outcome(self, item: BatchRequest, progress: _Progress) -> BatchResult:
         if item.error is not None:
             return BatchResult(index=item.index, parameters=item.parameters, error=item.error)
         entry = self.ledger.get(item.key)
@@ -79,38 +91,36 @@ class BatchRun:
         )
         if isinstance(plan, BatchResult):
             return plan
-        task: Task | None = None
 
         def seen(update: Task) -> None:
-            nonlocal task
-            task = update
-            with about_task(update.task_id):
+            progress.task = update
+            with contextlib.suppress(LedgerError):  # a status note only: the wait goes on
                 self.ledger.note(item.key, status=str(update.status), error=None)
 
         try:
-            target = plan if plan is not None else self._create(item)
-            task = target if isinstance(target, Task) else None
+            target = plan if plan is not None else self._create(item, progress)
+            if isinstance(target, Task):
+                progress.task = target
             task = self.client.wait(target, wait_timeout=self.timeout, on_update=seen)
-            files = () if self.folder is None else self._save(item, task, self.folder)
+            progress.task = task
+            if self.folder is not None:
+                progress.files = self._save(item, task, self.folder)
         except TaskFailedError as error:
-            with about_task(error.task.task_id):
-                self.ledger.mark_failed(
-                    item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
-                )
+            progress.task = error.task
+            self.ledger.mark_failed(
+                item.key, task_id=error.task.task_id, status=str(error.task.status), error=error
+            )
             return item_result(item, task=error.task, error=error)
         except LedgerError:
             raise
         except NanoBananaProError as error:
-            task_id = error.task_id or (task.task_id if task is not None else None)
-            if task_id is not None:
-                with about_task(task_id):  # it stays created: the next run resumes it
-                    self.ledger.note(item.key, error=error)
-            return item_result(item, task=task, error=error)
-        with about_task(task.task_id):
-            self.ledger.mark_completed(
-                item.key, task_id=task.task_id, files=[str(f) for f in files]
-            )
-        return item_result(item, task=task, files=files)
+            if error.task_id is not None or progress.task is not None:
+                self.ledger.note(item.key, error=error)  # it stays created: the next run resumes
+            return item_result(item, task=progress.task, error=error)
+        self.ledger.mark_completed(
+            item.key, task_id=task.task_id, files=[str(f) for f in progress.files]
+        )
+        return item_result(item, task=task, files=progress.files)
 
     def _save(self, item: BatchRequest, task: Task, folder: Path) -> tuple[Path, ...]:
         """The item's images, each with a sidecar naming the item and what the ledger saw."""
@@ -128,7 +138,7 @@ class BatchRun:
         )
         return tuple(saved)
 
-    def _create(self, item: BatchRequest) -> Task:
+    def _create(self, item: BatchRequest, progress: _Progress) -> Task:
         """The item's task, created once; the ledger knows of each attempt before it is sent.
 
         Raises:
@@ -147,11 +157,14 @@ class BatchRun:
             if certainly_not_acted_on(error):
                 self.ledger.mark_refused(item.key, error)
                 raise
-            self.ledger.mark_ambiguous(item.key, error)
+            # The warning that a task may be billed comes first; a ledger that cannot record
+            # it leaves the item `creating`, which the next run takes as ambiguous too.
+            with contextlib.suppress(LedgerError):
+                self.ledger.mark_ambiguous(item.key, error)
             raise ambiguous_error(error) from error
+        progress.task = task
         try:
-            with about_task(task.task_id):  # a ledger that cannot record the task still names it
-                self.ledger.mark_created(item.key, task_id=task.task_id, status=str(task.status))
+            self.ledger.mark_created(item.key, task_id=task.task_id, status=str(task.status))
         finally:
             if self.on_created is not None:  # told of the billed task whatever the ledger did
                 self.on_created(item.index, task)

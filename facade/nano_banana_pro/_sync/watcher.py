@@ -3,9 +3,10 @@
 """`Watcher`: the one completion path of a client; every wait of the client goes through it.
 
 A wait alone polls its task (`GET`), as its schedule says. While several waits run, one `list()`
-per `PollSchedule.list_interval` tells them all their statuses: a task's own GET is made only to
-read its image URLs once the list says it ended, or when the list does not show it (the list may
-be paged or cut short upstream: that task polls for itself from then on). A webhook delivery
+at most `WaitState.list_freshness()` old (`PollSchedule.list_interval`, sooner for short tasks)
+tells them all their statuses: a task's own GET is made only to read its image URLs once the
+list says it ended, or when the list does not show it (the list may be paged or cut short
+upstream: that task polls for itself from then on). A webhook delivery
 (`receiver.WebhookReceiver`, through `_watching`) completes a wait at once, with no request; a
 wait whose task's deliveries come sweeps only every `PollSchedule.webhook_sweep`, the backstop
 for one that is lost. Deadlines, `on_update`, errors and cancellation stay each wait's own.
@@ -68,7 +69,8 @@ class Watcher:
         self._registry = threading.Lock()
         self._waiting: dict[str, list[_Waiting]] = {}
         self._recent: OrderedDict[str, Task] = OrderedDict()
-        self._listed_at = -float("inf")
+        self._listed_at = -float("inf")  # when the last list was sent...
+        self._list_done_at = -float("inf")  # ...and when it came back
         self._listing = Lock()
         _watching.register_watcher(self)
 
@@ -140,12 +142,15 @@ class Watcher:
             if not delivered.is_completed or delivered.generated:
                 return delivered
         if self._others_wait(me) and not me.unlisted and self._refresh_list(me, state):
-            me.next_list_at = self._listed_at + state.list_freshness()
+            # Told by a list: wake for the next one, due a freshness after this one came back.
+            next_list_at = self._list_done_at + state.list_freshness()
             if self._listed_at <= me.listed_from:
+                me.next_list_at = next_list_at
                 return None  # the last list is older than the task: the next one shows it
             if me.listed is None:
                 me.unlisted = True  # not shown: it polls for itself from now on
             elif me.listed not in _ENDED:
+                me.next_list_at = next_list_at
                 return Task(task_id=me.task_id, status=TaskStatus(me.listed))
         return self._get(state)
 
@@ -160,14 +165,18 @@ class Watcher:
         deliveries come (its sweep is only the backstop). One list serves every wait.
         """
         oldest = self._schedule.webhook_sweep if me.fed else state.list_freshness()
+        asked = self._clock.monotonic()
         with self._listing:
-            if self._clock.monotonic() - self._listed_at >= oldest:
+            # A list that came back while this wait queued for it is news enough, however
+            # long it took: else every queued wait would list again, one after another.
+            came_meanwhile = self._list_done_at >= asked
+            if not came_meanwhile and self._clock.monotonic() - self._listed_at >= oldest:
                 started = self._clock.monotonic()  # the list shows every task created before
                 try:
                     listed = self._list_tasks(state)
                 except NanoBananaProError:
                     return False
-                self._listed_at = started
+                self._listed_at, self._list_done_at = started, self._clock.monotonic()
                 self._spread({task.task_id: str(task.status) for task in listed})
         return True
 

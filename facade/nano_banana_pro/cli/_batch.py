@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
         CliError: the file cannot be read or holds no items, or Ctrl-C was pressed (exit code
             INTERRUPTED, with how to resume).
         InvalidRequestError: `--out` cannot be used (nothing was sent).
-        LedgerError: the ledger is in use by another run, newer, or damaged.
+        LedgerError: the ledger is in use by another run, newer, or damaged (an item it
+            cannot write is reported as failed, with its task id).
     """
     source = Path(args.file)
     items = read_items(source)
