@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import warnings
@@ -25,8 +26,10 @@ from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from ._url_checks import check_encodable
 from .clock import Clock, SystemClock
-from .errors import InvalidRequestError, RateLimitError
+from .errors import BudgetFileError, InvalidRequestError, RateLimitError
 from .task import Task
+
+logger = logging.getLogger("nano_banana_pro")
 
 if TYPE_CHECKING:
     from nano_banana_pro_api.models import CreateImageRequest
@@ -90,12 +93,14 @@ class ClientCore:
         """The request sent at `sent_at` (when `throttle()` or `throttle_again()` said 0) ended.
 
         Its place in the budget's windows lasts until a window's length after now: the service
-        counted it at some instant before its answer.
-
-        Raises:
-            BudgetFileError: the budget file shared with other processes cannot be used.
+        counted it at some instant before its answer. Never raises: the request's own outcome
+        (a billed task) must not be replaced by the budget's bookkeeping; a shared file that
+        fails here is logged, and counts the request until its deadline instead.
         """
-        self._governor.answered(sent_at)
+        try:
+            self._governor.answered(sent_at)
+        except BudgetFileError as error:
+            logger.warning("the shared request budget could not record an answer: %s", error)
 
     def cool_down(self, error: RateLimitError) -> None:
         """After a 429 with `Retry-After`: no call of this client is sent before it has passed.
@@ -104,11 +109,14 @@ class ClientCore:
         and all would come back together and collide again. With a shared budget, no call of
         the other processes is sent either.
 
-        Raises:
-            BudgetFileError: the budget file shared with other processes cannot be used.
+        Never raises (the 429 is the error to tell); a shared file that fails is logged.
         """
-        if error.retry_after is not None:
+        if error.retry_after is None:
+            return
+        try:
             self._governor.cool_down(min(error.retry_after, self.retry_policy.retry_after_cap))
+        except BudgetFileError as failure:
+            logger.warning("the shared request budget could not record a cooldown: %s", failure)
 
     def close(self) -> None:
         """Release the budget file, if the budget is shared (opened again if used again)."""

@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from typing import Literal, Self
 
+from ._sqlite import transaction
 from .clock import Clock
 from .errors import BudgetFileError
 
@@ -184,17 +185,9 @@ class BudgetFile:
     @contextlib.contextmanager
     def _exclusive(self, connection: sqlite3.Connection) -> Iterator[None]:
         try:
-            connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise self._error(error) from None
-        try:
-            yield
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        try:
-            connection.execute("COMMIT")
-        except sqlite3.Error as error:
+            with transaction(connection):
+                yield
+        except sqlite3.Error as error:  # BEGIN or COMMIT: the body's own are typed already
             raise self._error(error) from None
 
     def _open(self) -> sqlite3.Connection:
@@ -264,8 +257,13 @@ class BudgetFile:
         self._execute("UPDATE settings SET value = ? WHERE name = 'boot'", (boot,))
 
     def _setting(self, name: str) -> float:
-        (value,) = self._execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
-        return float(value)
+        row = self._execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise BudgetFileError(
+                f"the budget file {self.path} is damaged (no {name!r} setting): remove it, or "
+                "pass another file to RateLimit(shared=...)"
+            )
+        return float(row[0])
 
     def _execute(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Cursor:
         assert self._connection is not None, "used outside a transaction"

@@ -80,15 +80,16 @@ def target_folder(out_dir: str | os.PathLike[str]) -> Path:
         InvalidRequestError: it exists and is not a folder, or cannot be created or written.
     """
     folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise InvalidRequestError(
-            "out_dir", f"{folder} exists and is not a folder: choose a folder for the images"
-        )
     try:
+        if folder.exists() and not folder.is_dir():
+            raise InvalidRequestError(
+                "out_dir", f"{folder} exists and is not a folder: choose a folder for the images"
+            )
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        reason = error.strerror if isinstance(error, OSError) else str(error)
         raise InvalidRequestError(
-            "out_dir", f"cannot create {folder} ({error.strerror}): choose another folder"
+            "out_dir", f"cannot create {folder} ({reason or error}): choose another folder"
         ) from error
     try:
         # An unnamed file where the system has them (O_TMPFILE): a kill leaves nothing behind.

@@ -181,21 +181,32 @@ class CacheFile:
 
 
 def default_cache_file() -> CacheFile | None:
-    """The cache file: in `MAGNIFIC_CACHE_DIR`, else the platform's cache folder; None if off."""
+    """The cache file: in `MAGNIFIC_CACHE_DIR`, else the platform's cache folder; None if off.
+
+    None too when the platform's folder cannot be known (no home folder, as in some containers).
+    """
     folder = os.environ.get(ENV_CACHE_DIR)
     if folder is not None:
         return CacheFile(Path(folder) / _CACHE_NAME) if folder.strip() else None
-    return CacheFile(_platform_cache_folder() / "magnific-nano-banana-pro" / _CACHE_NAME)
+    try:
+        platform_folder = _platform_cache_folder()
+    except RuntimeError as error:  # Path.home(): no HOME, and the user has no passwd entry
+        logger.debug("no cache folder: %s", error)
+        return None
+    return CacheFile(platform_folder / "magnific-nano-banana-pro" / _CACHE_NAME)
 
 
 def _platform_cache_folder() -> Path:
-    """Where the system keeps a user's caches (hand-written: platformdirs is not a dependency)."""
-    home = Path.home()
+    """Where the system keeps a user's caches (hand-written: platformdirs is not a dependency).
+
+    Raises:
+        RuntimeError: it lies under the home folder, which cannot be found.
+    """
     if sys.platform == "darwin":
-        return home / "Library" / "Caches"
+        return Path.home() / "Library" / "Caches"
     if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 @contextlib.contextmanager

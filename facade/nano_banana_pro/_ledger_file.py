@@ -73,29 +73,19 @@ def connect(path: str | Path) -> sqlite3.Connection:
         connection.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as error:
         connection.close()
-        raise LedgerError(
-            f"{path} is not a task ledger, or it is damaged ({error}); it was left as it is: "
-            "move it away, or pass another ledger"
-        ) from None
+        raise damaged(path, error) from None
     except LedgerError:
         connection.close()
         raise
     return connection
 
 
-@contextlib.contextmanager
-def transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    """One immediate transaction: committed when the block ends, rolled back if it raises."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        # SQLite may have rolled back itself (a full disk): the first error is the one to tell.
-        with contextlib.suppress(sqlite3.Error):
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-        raise
+def damaged(path: str | Path, error: BaseException) -> LedgerError:
+    """The error for a ledger that is not one, or is damaged: left as it is."""
+    return LedgerError(
+        f"{path} is not a task ledger, or it is damaged ({error}); it was left as it is: "
+        "move it away, or pass another ledger"
+    )
 
 
 @contextlib.contextmanager

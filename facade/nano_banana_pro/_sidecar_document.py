@@ -117,7 +117,7 @@ class Sidecar:
             )
         try:
             return _from_fields(document)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
             raise SidecarError(
                 f"{where} is damaged ({error!r}): download the image again"
             ) from None
@@ -129,6 +129,7 @@ def _from_fields(document: Mapping[str, Any]) -> Sidecar:
     Raises:
         KeyError: a field is missing.
         TypeError: a field has the wrong type.
+        ValueError: a time is no date (OverflowError and OSError too: out of range).
     """
     source, package, batch = document["source"], document["package"], document["batch"]
     request = document["request"]
@@ -152,6 +153,8 @@ def _from_fields(document: Mapping[str, Any]) -> Sidecar:
         raise TypeError("image, task_id, source.url and package.version must be strings")
     if not isinstance(sidecar.batch_index, int | None):
         raise TypeError("batch.index must be an integer or null")
+    for _, at in sidecar.history:
+        _utc(at)  # a time a date can be made of, or OverflowError/ValueError/OSError
     return sidecar
 
 

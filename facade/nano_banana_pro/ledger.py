@@ -29,7 +29,8 @@ from typing import Any, Self
 
 import attrs
 
-from ._ledger_file import MEMORY, SCHEMA_VERSION, connect, exclusive, transaction
+from ._ledger_file import MEMORY, SCHEMA_VERSION, connect, damaged, exclusive
+from ._sqlite import transaction
 from .errors import LedgerError
 
 __all__ = ["SCHEMA_VERSION", "ItemState", "LedgerItem", "TaskLedger", "item_key"]
@@ -157,11 +158,11 @@ class TaskLedger:
     def get(self, key: str) -> LedgerItem | None:
         """The item with this key, if recorded."""
         rows = self._query("SELECT * FROM items WHERE key = ?", (key,))
-        return _item(rows[0]) if rows else None
+        return self._items(rows)[0] if rows else None
 
     def items(self) -> list[LedgerItem]:
         """Every item, oldest first."""
-        return [_item(row) for row in self._query("SELECT * FROM items ORDER BY rowid", ())]
+        return self._items(self._query("SELECT * FROM items ORDER BY rowid", ()))
 
     # -- transitions: each one committed (and synced) before it returns --------------------------
 
@@ -251,19 +252,40 @@ class TaskLedger:
     def _update(self, key: str, **changes: Any) -> None:
         now = time.time()
         step = changes.get("state") or changes.get("status")
-        assignments = ", ".join(f"{column} = ?" for column in changes)
+        values = {column: _storable(value) for column, value in changes.items()}
         with self._using(), transaction(self._connection):
             if step is not None:
                 (history,) = self._connection.execute(
                     "SELECT history FROM items WHERE key = ?", (key,)
                 ).fetchone()
-                steps = [*json.loads(history), [str(step), now]]
-                changes["history"] = json.dumps(steps)
-                assignments = ", ".join(f"{column} = ?" for column in changes)
+                values["history"] = json.dumps([*self._loaded(history), [str(step), now]])
+            assignments = ", ".join(f"{column} = ?" for column in values)
             self._connection.execute(
                 f"UPDATE items SET {assignments}, updated_at = ? WHERE key = ?",  # noqa: S608 - column names are ours
-                (*changes.values(), now, key),
+                (*values.values(), now, key),
             )
+
+    def _items(self, rows: list[Any]) -> list[LedgerItem]:
+        """The rows as items.
+
+        Raises:
+            LedgerError: a row is damaged (the file is left as it is).
+        """
+        try:
+            return [_item(row) for row in rows]
+        except (ValueError, TypeError) as error:
+            raise damaged(self.path, error) from None
+
+    def _loaded(self, text: str) -> Any:
+        """One JSON column.
+
+        Raises:
+            LedgerError: it is damaged.
+        """
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError) as error:
+            raise damaged(self.path, error) from None
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> None:
         with self._using():
@@ -289,6 +311,16 @@ class TaskLedger:
                     "disk space or make it writable, then run again; what it recorded before "
                     "stays (check `nano-banana-pro list` for tasks made since)"
                 ) from None
+
+
+def _storable(value: Any) -> Any:
+    """`value` as SQLite can store it: a lone surrogate kept as its backslash escape.
+
+    SQLite's text is UTF-8; the service may send a lone surrogate in a message or a status.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def _error(error: BaseException) -> dict[str, str]:

@@ -720,3 +720,25 @@ def test_resuming_with_another_webhook_url_creates_nothing_again(
 
     assert again.code == ExitCode.OK
     assert posts(fake) == 1  # the same image asked for: its news going elsewhere changes nothing
+
+
+def test_a_results_file_that_cannot_go_where_asked_sends_nothing(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(cli_env, "A red fox")
+    (cli_env / "a-folder").mkdir()
+    for place in ["no-such-folder/results.jsonl", "a-folder"]:
+        run = batch("items.txt", "--results", place)
+        assert run.code == ExitCode.BAD_INPUT, run.err
+        assert f"--results {place}" in run.err
+    assert posts(fake) == 0
+
+
+def test_a_lone_surrogate_in_a_line_still_gives_a_results_file(batch: Any, cli_env: Path) -> None:
+    """The line's own text goes into its record: a lone surrogate made writing it fail raw."""
+    (cli_env / "items.txt").write_text('{"prompt": "A fox \\ud800"}\n')
+    run = batch("items.txt")
+    assert run.code == ExitCode.BAD_INPUT, run.err
+    [record] = results(cli_env / "items.txt.results.jsonl")
+    assert record["input"]["prompt"] == "A fox \ud800"
+    assert "lone surrogate" in record["error"]

@@ -21,6 +21,7 @@ import pytest
 
 from nano_banana_pro import (
     AsyncNanoBananaPro,
+    BudgetFileError,
     InvalidRequestError,
     NanoBananaPro,
     RateLimit,
@@ -252,3 +253,37 @@ def test_the_docs_state_the_default_budget() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert stated in " ".join(readme.split())
     assert stated in " ".join((RateLimit.__doc__ or "").split())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_budget_file_failing_after_a_billed_create_never_loses_the_task(
+    kind: str, tmp_path: Path
+) -> None:
+    """The answer's bookkeeping failed (the shared file locked too long) after the POST made a
+    task: the task came back anyway, not a BudgetFileError that a batch took as 'not sent'."""
+    fake = FakeMagnific()
+
+    def locked(sent_at: float) -> None:
+        raise BudgetFileError("the budget file stayed locked")
+
+    async def generate(client: AsyncNanoBananaPro) -> list[Any]:
+        return await client.generate_many(["A red fox"], ledger=tmp_path / "run.sqlite")
+
+    options: dict[str, Any] = {"api_key": KEY, "clock": fake.clock}
+    limit = RateLimit(windows=DEFAULT_RATE_WINDOWS, shared=tmp_path / "budget.sqlite")
+    if kind == "sync":
+        with NanoBananaPro(transport=fake.transport(), rate_limit=limit, **options) as client:
+            client._core._governor.answered = locked  # type: ignore[method-assign]
+            [result] = client.generate_many(["A red fox"], ledger=tmp_path / "run.sqlite")
+    else:
+
+        async def main() -> list[Any]:
+            async with AsyncNanoBananaPro(
+                transport=fake.async_transport(), rate_limit=limit, **options
+            ) as client:
+                client._core._governor.answered = locked  # type: ignore[method-assign]
+                return await generate(client)
+
+        [result] = asyncio.run(main())
+    assert result.ok
+    assert fake.count(method="POST") == 1

@@ -106,3 +106,18 @@ def test_the_window_follows_every_new_duration() -> None:
     assert later[1] == 61.0
     assert later[0] < first[0]
     assert history.window("2K", PollSchedule(learn=False)) is None
+
+
+def test_no_home_folder_means_no_cache_not_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nowhere() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("MAGNIFIC_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(nowhere))
+    assert default_cache_file() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere/cache")
+    cache = default_cache_file()
+    assert cache is not None
+    assert cache.path.parts[:3] == ("/", "somewhere", "cache")
+    NanoBananaPro(api_key="test-key").close()  # constructing a client needs no home

@@ -243,6 +243,31 @@ def test_every_failure_of_the_ledgers_file_is_a_ledger_error(tmp_path: Path) -> 
             assert "disk is full" in str(raised.value)
 
 
+def test_a_lone_surrogate_from_the_service_is_stored_not_raised(tmp_path: Path) -> None:
+    key = item_key({"prompt": "A fox"}, 0)
+    with TaskLedger(tmp_path / "run.sqlite") as ledger:
+        ledger.register([(key, {"prompt": "A fox"})])
+        ledger.mark_created(key, task_id="t-\ud800", status="QUEUED\ud800")
+        ledger.note(key, error=ValueError("the service said \ud800"))
+        [item] = ledger.items()
+    assert (item.task_id, item.status) == ("t-\\ud800", "QUEUED\\ud800")
+    assert item.error == "the service said \\ud800"
+
+
+def test_a_damaged_row_is_a_ledger_error(tmp_path: Path) -> None:
+    path = tmp_path / "run.sqlite"
+    key = item_key({"prompt": "A fox"}, 0)
+    with TaskLedger(path) as ledger:
+        ledger.register([(key, {"prompt": "A fox"})])
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE items SET files = 'not json', history = 'nor this'")
+    with TaskLedger(path) as ledger:
+        with pytest.raises(LedgerError, match="damaged"):
+            ledger.items()
+        with pytest.raises(LedgerError, match="damaged"):
+            ledger.mark_creating(key)
+
+
 def test_a_task_the_ledger_cannot_record_is_still_named_and_never_created_again(
     make_client: Callable[..., Any], fake: FakeMagnific, tmp_path: Path
 ) -> None:
@@ -331,6 +356,9 @@ def test_a_download_folder_that_cannot_be_used_sends_nothing(
     blocker.write_text("a file")
     with pytest.raises(InvalidRequestError, match="exists and is not a folder"):
         make_client().generate_many(PROMPTS, download_to=blocker)
+    for unusable in [tmp_path / ("a" * 300), f"{tmp_path}/nul\0byte"]:  # too long; a NUL
+        with pytest.raises(InvalidRequestError, match="cannot create"):
+            make_client().generate_many(PROMPTS, download_to=unusable)
     assert fake.requests == []
 
 

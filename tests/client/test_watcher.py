@@ -269,3 +269,38 @@ def test_the_blocking_client_shares_its_lists_too() -> None:
         results = client.generate_many([f"Raccoon {n}" for n in range(6)], concurrency=6)
     assert all(result.ok for result in results)
     assert fake.count(operation="list") >= 1
+
+
+def test_a_list_that_fails_is_not_tried_again_by_every_wait() -> None:
+    """The list answers 500: each wait polls its own task, and the list is tried again only
+    once one would be due (every wait listed, then GET, at every poll: 338 lists for 10)."""
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        fake.fail_next(500, on="list", count=10_000)
+        results = await client.generate_many([f"Raccoon {n}" for n in range(10)], concurrency=10)
+        assert all(result.ok for result in results)
+
+    fake = in_virtual_time(test, schedule=Schedule(in_progress_after=2.0, complete_after=30.0))
+    last = max(request.at for request in fake.requests)
+    assert fake.count(operation="list") <= last / PollSchedule().list_interval + 2
+
+
+def test_an_ended_delivery_without_its_urls_reads_the_task_at_once() -> None:
+    """COMPLETED delivered with no image URL: the wait GETs the task then, not the stale list
+    it may take (up to a sweep old), which said IN_PROGRESS and put it to sleep 30 s."""
+
+    def without_urls(url: str, headers: dict[str, str], body: bytes) -> None:
+        payload = json.loads(body)
+        payload["generated"] = []
+        _watching.deliver(Task.from_payload(payload))
+
+    async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
+        loop = asyncio.get_running_loop()
+        items = [{"prompt": f"Raccoon {n}", "webhook_url": HOOK} for n in range(3)]
+        results = await client.generate_many(items, concurrency=3)
+        assert all(result.ok and result.task is not None for result in results)
+        assert loop.time() <= 40.0 + 1.0  # the sweep's list at 30 s said IN_PROGRESS
+
+    in_virtual_time(
+        test, schedule=Schedule(in_progress_after=0.5, complete_after=40.0), sender=without_urls
+    )

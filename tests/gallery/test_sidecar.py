@@ -224,7 +224,13 @@ def test_reading_refuses_what_is_not_a_version_1_sidecar(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("task_id", 7), ("history", {"what": "x"}), ("request", "a prompt"), ("batch", [1])],
+    [
+        ("task_id", 7),
+        ("history", {"what": "x"}),
+        ("request", "a prompt"),
+        ("batch", [1]),
+        ("history", [{"what": "created", "at": 1e20, "utc": "far"}]),  # no date is that late
+    ],
 )
 def test_reading_refuses_a_field_of_the_wrong_type(
     tmp_path: Path, field: str, value: object

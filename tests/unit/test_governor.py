@@ -324,12 +324,19 @@ def write_newer_budget(path: Path) -> None:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
 
 
+def write_budget_without_settings(path: Path) -> None:
+    Governor(shared(path), clock=VirtualClock()).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("DELETE FROM settings")
+
+
 @pytest.mark.parametrize(
     ("write", "says"),
     [
         (write_text, "cannot be used"),
         (write_ledger, "is not a budget file"),
         (write_newer_budget, "written by a newer magnific-nano-banana-pro"),
+        (write_budget_without_settings, "is damaged"),
     ],
 )
 def test_a_file_that_is_not_a_budget_is_refused_and_left_as_it_is(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -32,9 +32,6 @@ from .._seam import (
 )
 from .._synchronization import arunning_loop
 from .._translate import error_from_response
-
-if TYPE_CHECKING:
-    from nano_banana_pro_api.models import CreateImageRequest
 from ..errors import InvalidRequestError
 from ..task import Task
 

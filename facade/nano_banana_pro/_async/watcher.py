@@ -69,6 +69,8 @@ class AsyncWatcher:
         self._recent: OrderedDict[str, Task] = OrderedDict()
         self._listed_at = -float("inf")  # when the last list was sent...
         self._list_done_at = -float("inf")  # ...and when it came back
+        self._list_failed_at = -float("inf")
+        self._waits = 0  # waits in progress, all tasks together
         self._listing = AsyncLock()
         _watching.register_watcher(self)
 
@@ -90,6 +92,7 @@ class AsyncWatcher:
         me = _Waiting(task_id=state.task_id, signal=AsyncSignal(), listed_from=state.listed_from)
         with self._registry:
             self._waiting.setdefault(me.task_id, []).append(me)
+            self._waits += 1
             me.delivered = self._recent.pop(me.task_id, None)
             me.fed = me.delivered is not None
         try:
@@ -135,11 +138,13 @@ class AsyncWatcher:
 
     async def _learn(self, me: _Waiting, state: WaitState) -> Task | None:
         """The task's state now: from a delivery, a list, or its own GET; None: no news yet."""
-        if me.delivered is not None:
+        with self._registry:  # a delivery may come from another thread meanwhile
             delivered, me.delivered = me.delivered, None
+        if delivered is not None:
             if not delivered.is_completed or delivered.generated:
                 return delivered
-        if self._others_wait(me) and not me.unlisted and await self._refresh_list(me, state):
+            return await self._get(state)  # it ended, its URLs missing: no list can say more
+        if self._others_wait() and not me.unlisted and await self._refresh_list(me, state):
             # Told by a list: wake for the next one, due a freshness after this one came back.
             next_list_at = self._list_done_at + state.list_freshness()
             if self._listed_at <= me.listed_from:
@@ -152,12 +157,15 @@ class AsyncWatcher:
                 return Task(task_id=me.task_id, status=TaskStatus(me.listed))
         return await self._get(state)
 
-    def _others_wait(self, me: _Waiting) -> bool:
+    def _others_wait(self) -> bool:
         with self._registry:
-            return sum(len(waits) for waits in self._waiting.values()) > 1
+            return self._waits > 1
 
     async def _refresh_list(self, me: _Waiting, state: WaitState) -> bool:
-        """List the tasks unless a list is recent enough for this wait; False: the list failed.
+        """List the tasks unless a list is recent enough for this wait; False: no list to use.
+
+        None to use when the list failed, here or lately for another wait: the wait GETs its
+        task itself, and no list is tried again before one would be due.
 
         Recent enough: at most `state.list_freshness()` old, or `webhook_sweep` once the wait's
         deliveries come (its sweep is only the backstop). One list serves every wait.
@@ -165,6 +173,8 @@ class AsyncWatcher:
         oldest = self._schedule.webhook_sweep if me.fed else state.list_freshness()
         asked = self._clock.monotonic()
         async with self._listing:
+            if self._clock.monotonic() - self._list_failed_at < oldest:
+                return False  # a list failed lately: not again before one is due
             # A list that came back while this wait queued for it is news enough, however
             # long it took: else every queued wait would list again, one after another.
             came_meanwhile = self._list_done_at >= asked
@@ -173,6 +183,7 @@ class AsyncWatcher:
                 try:
                     listed = await self._list_tasks(state)
                 except NanoBananaProError:
+                    self._list_failed_at = self._clock.monotonic()
                     return False
                 self._listed_at, self._list_done_at = started, self._clock.monotonic()
                 self._spread({task.task_id: str(task.status) for task in listed})
@@ -196,6 +207,7 @@ class AsyncWatcher:
             waits = self._waiting.get(me.task_id, [])
             if me in waits:
                 waits.remove(me)
+                self._waits -= 1
             if not waits:
                 self._waiting.pop(me.task_id, None)
 

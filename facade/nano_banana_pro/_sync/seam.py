@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -34,9 +34,6 @@ from .._seam import (
 )
 from .._synchronization import running_loop
 from .._translate import error_from_response
-
-if TYPE_CHECKING:
-    from nano_banana_pro_api.models import CreateImageRequest
 from ..errors import InvalidRequestError
 from ..task import Task
 

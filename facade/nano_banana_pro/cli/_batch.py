@@ -129,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
     """Run every item of the file not already done; the exit code of the first failing item.
 
     Raises:
-        CliError: the file cannot be read or holds no items, or Ctrl-C was pressed (exit code
-            INTERRUPTED, with how to resume).
+        CliError: the file cannot be read or holds no items, `--results` cannot go where asked,
+            or Ctrl-C was pressed (exit code INTERRUPTED, with how to resume).
         InvalidRequestError: `--out` cannot be used (nothing was sent).
         LedgerError: the ledger is in use by another run, newer, or damaged (an item it
             cannot write is reported as failed, with its task id).
@@ -143,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare_batch(requests)
     resume = _resume_command(args)
     out = target_folder(args.out)  # before anything is sent
+    _check_results(results)
     finished: dict[int, BatchResult] = {}
     stop = threading.Event()
     gallery = LiveGallery(out, title=f"{PROG} batch {source.name}")
@@ -180,7 +181,13 @@ def run(args: argparse.Namespace) -> int:
                 )
             finally:
                 found = so_far()
-                write_results(results, found)
+                try:
+                    write_results(results, found)
+                except OSError as error:  # an export only: the ledger holds every result
+                    sys.stderr.write(
+                        f"could not write {results} ({error.strerror or error}); "
+                        f"{ledger_path} holds every result\n"
+                    )
                 gallery.write(lambda: found, now=True)
     except (KeyboardInterrupt, StoppedError):
         raise CliError(
@@ -190,6 +197,23 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     report(found, results=results, ledger=ledger_path, resume=resume, as_json=args.json)
     return exit_code(found)
+
+
+def _check_results(path: Path) -> None:
+    """Before anything is sent: the results file can go where it is asked to.
+
+    Raises:
+        CliError: its folder is missing or not a folder, or the path is a folder.
+    """
+    try:
+        usable = path.parent.is_dir() and not path.is_dir()
+    except (OSError, ValueError):
+        usable = False
+    if not usable:
+        raise CliError(
+            f"--results {path}: not a file in an existing folder; choose another path",
+            exit_code=ExitCode.BAD_INPUT,
+        )
 
 
 def _collect(

@@ -123,9 +123,14 @@ class LiveGallery:
 
 
 def write_results(path: Path, found: Sequence[Outcome]) -> None:
-    """The results file: one JSON line per item, in file order, written whole."""
+    """The results file: one JSON line per item, in file order, written whole.
+
+    Raises:
+        OSError: it cannot be written (nothing is left half-written).
+    """
     lines = "".join(json.dumps(outcome.record, ensure_ascii=False) + "\n" for outcome in found)
-    write_atomically(path, lines.encode("utf-8"))
+    # A lone surrogate (from a prompt) becomes its JSON escape, `\ud800`: still the same JSON.
+    write_atomically(path, lines.encode("utf-8", "backslashreplace"))
 
 
 def describe(item: Item, result: BatchResult) -> str:

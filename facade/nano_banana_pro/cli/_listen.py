@@ -93,15 +93,19 @@ def listening(args: argparse.Namespace) -> Iterator[None]:
 
     host, port = args.listen
     receiver = WebhookReceiver()
-    try:
-        with serve_wsgi(receiver.wsgi, host=host, port=port) as (bound_host, bound_port):
-            sys.stderr.write(f"receiving webhooks on http://{bound_host}:{bound_port}/\n")
-            yield
-    except OSError as error:
-        raise CliError(
-            f"cannot listen on {host}:{port} ({error.strerror or error}): pass another --listen",
-            exit_code=ExitCode.BAD_INPUT,
-        ) from None
+    with contextlib.ExitStack() as stack:
+        try:  # only the listening socket's failure: the batch's own errors pass through
+            bound_host, bound_port = stack.enter_context(
+                serve_wsgi(receiver.wsgi, host=host, port=port)
+            )
+        except OSError as error:
+            raise CliError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}): pass another "
+                "--listen",
+                exit_code=ExitCode.BAD_INPUT,
+            ) from None
+        sys.stderr.write(f"receiving webhooks on http://{bound_host}:{bound_port}/\n")
+        yield
 
 
 @contextlib.contextmanager
