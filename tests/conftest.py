@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+# No test reads or writes the user's cache file, nor learns from another through it: set
+# before any test module is imported, so that module-level and module-scoped clients (and the
+# CLI's subprocesses) are covered too. Tests of the cache set their own with monkeypatch.
+os.environ["MAGNIFIC_CACHE_DIR"] = ""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = REPO_ROOT / "openapi" / "nano-banana-pro.yaml"
@@ -23,9 +29,3 @@ def spec() -> dict[str, Any]:
 def anyio_backend() -> str:
     """Async tests (`@pytest.mark.anyio`) run on asyncio only."""
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def no_shared_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test learns from another through the user's cache file (tests of it set their own)."""
-    monkeypatch.setenv("MAGNIFIC_CACHE_DIR", "")

@@ -699,7 +699,7 @@ def test_a_batch_keeps_a_gallery_and_a_sidecar_per_image(
     assert f'src="{image.name}"' in page
     assert "A red fox in the snow" in page
     assert "A &lt;b&gt;bold&lt;/b&gt; cat" in page  # the prompt is text, never markup
-    assert "invalid" in page
+    assert '<article class="card invalid">' in page  # the invalid line has its card
     assert (cli_env / f"{image}.json").is_file()
     assert run.code == ExitCode.BAD_INPUT
 

@@ -72,13 +72,15 @@ def client_messages() -> dict[str, str]:
     redirecting = httpx.MockTransport(
         lambda request: httpx.Response(302, headers={"location": str(request.url)})
     )
-    folder = Path(tempfile.mkdtemp())
+    scratch = tempfile.TemporaryDirectory()
+    folder = Path(scratch.name)
     (folder / "a-file").write_text("in the way")
     running = Task(task_id=TASK_ID, status=TaskStatus.IN_PROGRESS)
     images_elsewhere = Task(
         task_id=TASK_ID, status=TaskStatus.COMPLETED, generated=("https://images.example/a.png",)
     )
     with (
+        scratch,
         NanoBananaPro(api_key="k", transport=fake.transport(), clock=fake.clock) as client,
         NanoBananaPro(api_key="k", transport=redirecting) as redirected,
     ):

@@ -59,6 +59,12 @@ def to_watchers(url: str, headers: dict[str, str], body: bytes) -> None:
     _watching.deliver(Task.from_payload(json.loads(body)))
 
 
+def loses_completed(url: str, headers: dict[str, str], body: bytes) -> None:
+    """A sender that loses every COMPLETED delivery (the others reach the watchers)."""
+    if json.loads(body)["status"] != "COMPLETED":
+        to_watchers(url, headers, body)
+
+
 def test_many_waits_cost_one_list_per_interval_and_one_get_per_completed_task() -> None:
     schedule = Schedule(in_progress_after=2.0, complete_after=40.0)
 
@@ -146,10 +152,6 @@ def test_a_task_created_after_the_last_list_waits_for_the_next_one() -> None:
 def test_waits_fed_by_webhooks_share_one_sweep_list() -> None:
     """Every COMPLETED delivery lost: the sweeps of waits fed at different times share a list."""
 
-    def loses_completed(url: str, headers: dict[str, str], body: bytes) -> None:
-        if json.loads(body)["status"] != "COMPLETED":
-            to_watchers(url, headers, body)
-
     async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
         loop = asyncio.get_running_loop()
         items = [{"prompt": f"Raccoon {n}", "webhook_url": HOOK} for n in range(20)]
@@ -193,10 +195,6 @@ def test_a_delivered_webhook_completes_a_wait_with_no_request_at_all() -> None:
 
 
 def test_a_lost_delivery_is_caught_by_the_sweep() -> None:
-
-    def loses_completed(url: str, headers: dict[str, str], body: bytes) -> None:
-        if json.loads(body)["status"] != "COMPLETED":
-            to_watchers(url, headers, body)
 
     async def test(client: AsyncNanoBananaPro, fake: FakeMagnific) -> None:
         loop = asyncio.get_running_loop()

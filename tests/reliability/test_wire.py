@@ -265,21 +265,6 @@ def test_a_key_echoed_in_a_retried_error_stays_out_of_the_retry_log(
     leak_guard.assert_clean(api)
 
 
-@pytest.fixture
-def make_client(flavour: str) -> Any:
-    from tests.reliability.conftest import build_client
-
-    made: list[Any] = []
-
-    def make(**options: Any) -> Any:
-        made.append(build_client(flavour, **options))
-        return made[-1]
-
-    yield make
-    for built in made:
-        built.close()
-
-
 def test_the_path_is_the_apis(make_client: Callable[..., Any]) -> None:
     with serve(lambda request: respond(200, IN_PROGRESS)) as server:
         client(make_client, server).get(TASK_ID)
