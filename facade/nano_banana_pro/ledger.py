@@ -15,74 +15,29 @@ the system even when the process is killed; a second run is refused with `Ledger
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import attrs
-
 from ._ledger_file import MEMORY, SCHEMA_VERSION, connect, damaged, exclusive
+from ._ledger_items import (
+    ItemState,
+    LedgerItem,
+    error_columns,
+    item_from_row,
+    item_key,
+    storable,
+)
 from ._sqlite import transaction
 from .errors import LedgerError
 
 __all__ = ["SCHEMA_VERSION", "ItemState", "LedgerItem", "TaskLedger", "item_key"]
-
-
-class ItemState(StrEnum):
-    """Where an item of a batch stands."""
-
-    PENDING = "pending"
-    CREATING = "creating"
-    CREATED = "created"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    AMBIGUOUS = "ambiguous"
-
-
-@attrs.frozen(kw_only=True)
-class LedgerItem:
-    """One item as the ledger holds it.
-
-    Attributes:
-        key: Its content key (`item_key`).
-        body: The create body it asks for (normalised: defaults filled in).
-        state: Where it stands.
-        task_id: Its task, once created.
-        status: The task's last status seen.
-        files: The images saved for it.
-        error: Why it did not complete, the last time it did not (no API key in it).
-        error_type: The class of that error.
-        history: `(what, unix time)` of each step: its states and its task's statuses.
-        created_at: When it was first recorded (unix time).
-        updated_at: When it last changed (unix time).
-    """
-
-    key: str
-    body: Mapping[str, Any]
-    state: ItemState
-    task_id: str | None
-    status: str | None
-    files: tuple[str, ...]
-    error: str | None
-    error_type: str | None
-    history: tuple[tuple[str, float], ...]
-    created_at: float
-    updated_at: float
-
-
-def item_key(body: Mapping[str, Any], occurrence: int) -> str:
-    """The key of the `occurrence`-th item (from 0) asking for `body`: content, not position."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{digest}-{occurrence}"
 
 
 class TaskLedger:
@@ -180,15 +135,17 @@ class TaskLedger:
 
     def mark_ambiguous(self, key: str, error: BaseException) -> None:
         """The POST was sent and its answer lost: a task may exist, its id unknown."""
-        self._update(key, state=ItemState.AMBIGUOUS, **_error(error))
+        self._update(key, state=ItemState.AMBIGUOUS, **error_columns(error))
 
     def mark_refused(self, key: str, error: BaseException) -> None:
         """The create certainly made no task (refused, or never sent): nothing was billed."""
-        self._update(key, state=ItemState.FAILED, task_id=None, status=None, **_error(error))
+        self._update(key, state=ItemState.FAILED, task_id=None, status=None, **error_columns(error))
 
     def mark_failed(self, key: str, *, task_id: str, status: str, error: BaseException) -> None:
         """The task ended without images (FAILED, or another final status)."""
-        self._update(key, state=ItemState.FAILED, task_id=task_id, status=status, **_error(error))
+        self._update(
+            key, state=ItemState.FAILED, task_id=task_id, status=status, **error_columns(error)
+        )
 
     def mark_completed(self, key: str, *, task_id: str, files: Sequence[str]) -> None:
         """The task COMPLETED and its images are saved (when asked)."""
@@ -206,7 +163,7 @@ class TaskLedger:
         """A status seen, or an error that leaves the item where it stands (a wait cut short)."""
         changes: dict[str, Any] = {} if status is None else {"status": status}
         if error is not None:
-            changes.update(_error(error))
+            changes.update(error_columns(error))
         self._update(key, **changes)
 
     # -- learned completion times (for the poll schedule) ----------------------------------------
@@ -252,7 +209,7 @@ class TaskLedger:
     def _update(self, key: str, **changes: Any) -> None:
         now = time.time()
         step = changes.get("state") or changes.get("status")
-        values = {column: _storable(value) for column, value in changes.items()}
+        values = {column: storable(value) for column, value in changes.items()}
         with self._using(), transaction(self._connection):
             if step is not None:
                 (history,) = self._connection.execute(
@@ -272,7 +229,7 @@ class TaskLedger:
             LedgerError: a row is damaged (the file is left as it is).
         """
         try:
-            return [_item(row) for row in rows]
+            return [item_from_row(row) for row in rows]
         except (ValueError, TypeError) as error:
             raise damaged(self.path, error) from None
 
@@ -311,37 +268,3 @@ class TaskLedger:
                     "disk space or make it writable, then run again; what it recorded before "
                     "stays (check `nano-banana-pro list` for tasks made since)"
                 ) from None
-
-
-def _storable(value: Any) -> Any:
-    """`value` as SQLite can store it: a lone surrogate kept as its backslash escape.
-
-    SQLite's text is UTF-8; the service may send a lone surrogate in a message or a status.
-    """
-    if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value
-
-
-def _error(error: BaseException) -> dict[str, str]:
-    return {
-        "error": " ".join(str(error).split()) or type(error).__name__,
-        "error_type": type(error).__name__,
-    }
-
-
-def _item(row: tuple[Any, ...]) -> LedgerItem:
-    key, body, state, task_id, status, files, error, error_type, history, created, updated = row
-    return LedgerItem(
-        key=key,
-        body=json.loads(body),
-        state=ItemState(state),
-        task_id=task_id,
-        status=status,
-        files=tuple(json.loads(files)),
-        error=error,
-        error_type=error_type,
-        history=tuple((str(what), float(at)) for what, at in json.loads(history)),
-        created_at=created,
-        updated_at=updated,
-    )

@@ -44,18 +44,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-import attrs
-
 from . import _watching, webhooks
-from ._delivery_book import DeliveryBook, Refusal
+from ._delivery_book import DeliveryBook
 from ._web_apps import Receive, Scope, Send, asgi_reply, asgi_request, lifespan, wsgi_request
+from ._webhook_reply import INTERNAL_ERROR, REFUSALS, WebhookReply
 from .errors import InvalidRequestError, WebhookVerificationError
 from .task import Task
 
@@ -80,44 +78,6 @@ _ALLOWED_METHOD = "POST"
 _ID_HEADER = "webhook-id"
 #: A refusal's reason is cut to this many characters in the answer and the log.
 _MAX_REASON_CHARS = 300
-
-
-@attrs.frozen(kw_only=True)
-class WebhookReply:
-    """What to answer a delivery with (`WebhookReceiver.handle`).
-
-    Attributes:
-        status: The HTTP status code.
-        message: Why, in a few words; the answer's JSON body is `{"message": message}`.
-        allow: The `Allow` header of a 405, else None.
-    """
-
-    status: int
-    message: str
-    allow: str | None = None
-
-    @property
-    def body(self) -> bytes:
-        """The answer's body: `{"message": ...}` as UTF-8 JSON."""
-        return json.dumps({"message": self.message}).encode("utf-8")
-
-    @property
-    def headers(self) -> list[tuple[str, str]]:
-        """The answer's headers: `content-type`, `content-length`, and `allow` for a 405."""
-        headers = [("content-type", "application/json"), ("content-length", str(len(self.body)))]
-        if self.allow is not None:
-            headers.append(("allow", self.allow))
-        return headers
-
-
-_INTERNAL_ERROR = WebhookReply(status=500, message="the receiver failed; send the delivery again")
-_REFUSALS = {
-    Refusal.DUPLICATE: WebhookReply(status=200, message="duplicate: already accepted"),
-    Refusal.IN_PROGRESS: WebhookReply(
-        status=409, message="the same delivery is being processed: send it later"
-    ),
-    Refusal.STALE: WebhookReply(status=200, message="stale: the task has already ended"),
-}
 
 
 class WebhookReceiver:
@@ -240,7 +200,7 @@ class WebhookReceiver:
             return self._answer(method, headers, body, loop=loop)
         except Exception:  # a bug: answered, never raised into the server
             logger.exception("the webhook receiver failed")
-            return _INTERNAL_ERROR
+            return INTERNAL_ERROR
 
     def _answer(
         self,
@@ -267,7 +227,7 @@ class WebhookReceiver:
         delivery_id = {name.lower(): value for name, value in headers.items()}[_ID_HEADER]
         refusal = self._book.claim(delivery_id, task)
         if refusal is not None:
-            return _REFUSALS[refusal]
+            return REFUSALS[refusal]
         try:
             self._call_on_task(task, loop=loop)
         except Exception:
