@@ -8,6 +8,7 @@ import httpx
 
 from ._checks import is_positive_number
 from ._ratelimit import RateLimit, RateWindow
+from ._url_checks import unconnectable
 from ._version import __version__
 from .errors import InvalidRequestError
 
@@ -107,10 +108,13 @@ def resolve_base_url(base_url: str | None) -> str:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
         raise InvalidRequestError("base_url", f"is not a valid URL ({error})") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
         raise InvalidRequestError(
             "base_url", f"must be an absolute http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}"
         )
+    problem = unconnectable(parsed)
+    if problem is not None:
+        raise InvalidRequestError("base_url", f"{problem}, got {url!r}")
     path = parsed.path.rstrip("/")
     if path.endswith(_API_PATH_ROOT) or f"{_API_PATH_ROOT}/ai/" in f"{path}/":
         raise InvalidRequestError(

@@ -20,6 +20,7 @@ import httpx
 
 from ._files import open_temporary, remove_stale_temporaries
 from ._translate import error_from_response
+from ._url_checks import unconnectable
 from .errors import DownloadError, InvalidRequestError, OutputError
 from .task import Task
 
@@ -62,14 +63,18 @@ def check_image_url(url: str) -> httpx.URL:
     """The URL, parsed, when it is an absolute http(s) URL.
 
     Raises:
-        DownloadError: any other scheme (`file:`, `ftp:`...), no host, or not a URL at all.
+        DownloadError: any other scheme (`file:`, `ftp:`...), no host, a host or port no
+            connection can use, or not a URL at all.
     """
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError):
         raise DownloadError(f"refusing to download {url!r}: not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
         raise DownloadError(f"refusing to download {url!r}: only http(s) image URLs are fetched")
+    problem = unconnectable(parsed)
+    if problem is not None:
+        raise DownloadError(f"refusing to download {url!r}: {problem}")
     return parsed
 
 

@@ -7,10 +7,11 @@ errors: a create (billed) is retried only when the service certainly did not act
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 
@@ -20,9 +21,15 @@ from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_AFTER_CAP,
 )
-from .errors import APIConnectionError, APIError, APIResponseValidationError, NanoBananaProError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    NanoBananaProError,
+    say_task_may_exist,
+)
 
-__all__ = ["RetryPolicy", "certainly_not_acted_on", "log_retry"]
+__all__ = ["RetryPolicy", "about_create", "certainly_not_acted_on", "log_retry"]
 
 logger = logging.getLogger("nano_banana_pro")
 
@@ -95,6 +102,17 @@ def certainly_not_acted_on(error: NanoBananaProError) -> bool:
     if isinstance(error, APIError):
         return 400 <= error.status_code < 500 or error.status_code == 503
     return True  # raised before anything was sent (an invalid parameter)
+
+
+@contextlib.contextmanager
+def about_create() -> Iterator[None]:
+    """A create's error says so when its task may exist (see `certainly_not_acted_on`)."""
+    try:
+        yield
+    except NanoBananaProError as error:
+        if not certainly_not_acted_on(error):
+            say_task_may_exist(error)
+        raise
 
 
 def log_retry(error: NanoBananaProError, *, attempt: int, wait: float) -> None:

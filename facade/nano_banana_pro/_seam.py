@@ -25,6 +25,7 @@ import httpx
 from nano_banana_pro_api import AuthenticatedClient
 
 from ._config import API_KEY_HEADER, user_agent
+from ._redaction import redact_json
 from ._translate import error_from_transport
 from .errors import APIResponseValidationError, DownloadError, NanoBananaProError
 from .task import Task
@@ -151,11 +152,12 @@ def generated_client(base_url: str) -> AuthenticatedClient:
     )
 
 
-def task_from(response: Response[Any], *, asked: str | None = None) -> Task:
+def task_from(response: Response[Any], *, api_key: str, asked: str | None = None) -> Task:
     """The task in a create or get answer, its fields exactly as the service sent them.
 
     The generated model checks the shape; the task is read from the raw JSON, so that its id is
-    kept as sent (the model's UUID field would lower-case it).
+    kept as sent (the model's UUID field would lower-case it). The key is masked in it, should
+    the service echo it: no status, URL or id carries it into a log, an error or a file.
 
     Raises:
         APIResponseValidationError: the answer holds no task, or another task than `asked`.
@@ -164,14 +166,14 @@ def task_from(response: Response[Any], *, asked: str | None = None) -> Task:
 
     if not isinstance(response.parsed, TaskDetailResponse):
         raise _unexpected(response, "no task in the answer")
-    task = Task.from_payload(json.loads(response.content)["data"])
+    task = Task.from_payload(_unechoed(json.loads(response.content)["data"], response, api_key))
     if asked is not None and task.task_id.casefold() != asked.casefold():
         raise _unexpected(response, f"the answer is about task {task.task_id}, not {asked}")
     return task
 
 
-def tasks_from(response: Response[Any]) -> list[Task]:
-    """The tasks in a list answer, their fields exactly as the service sent them.
+def tasks_from(response: Response[Any], *, api_key: str) -> list[Task]:
+    """The tasks in a list answer, their fields exactly as the service sent them (but the key).
 
     Raises:
         APIResponseValidationError: the answer holds no task list.
@@ -180,7 +182,15 @@ def tasks_from(response: Response[Any]) -> list[Task]:
 
     if not isinstance(response.parsed, TaskListResponse):
         raise _unexpected(response, "no task list in the answer")
-    return [Task.from_payload(item) for item in json.loads(response.content)["data"]]
+    data = _unechoed(json.loads(response.content)["data"], response, api_key)
+    return [Task.from_payload(item) for item in data]
+
+
+def _unechoed(data: Any, response: Response[Any], api_key: str) -> Any:
+    """`data` with the key masked, when the answer holds it (one scan of the body first)."""
+    if api_key.encode("utf-8") not in response.content:
+        return data
+    return redact_json(data, [api_key])
 
 
 def _unexpected(response: Response[Any], problem: str) -> APIResponseValidationError:

@@ -42,6 +42,10 @@ STATUS_TABLE: dict[int, tuple[type[APIError], str]] = {
 }
 _HINT_CLIENT_ERROR = "The service refused the request"
 _HINT_SERVER_ERROR = "The service failed: try again later"
+_HINT_IMAGE_REFUSED = "The image host refused it: get() the task again for fresh image URLs"
+_HINT_IMAGE_FAILED = "The image host failed: try again later"
+#: The extension an image request carries the key in, to mask it in errors: it is not sent.
+IMAGE_REQUEST = "nano_banana_pro.image_request"
 #: How much of a body that is not JSON is kept on the error.
 _BODY_EXCERPT = 500
 #: How much of the service's message goes into the error's text (it ends up in logs).
@@ -71,6 +75,8 @@ def error_from_response(response: httpx.Response, *, body_unreadable: bool = Fal
         )
     else:
         error_class, hint = STATUS_TABLE.get(status, _fallback(status))
+        if IMAGE_REQUEST in response.request.extensions:  # not the API: none of its hints
+            hint = _HINT_IMAGE_FAILED if status >= 500 else _HINT_IMAGE_REFUSED
         error = error_class(
             message,
             status_code=status,
@@ -143,16 +149,22 @@ def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
     detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     with contextlib.suppress(RuntimeError):  # httpx raises it when no request is attached
         detail = redact(detail, _secrets_of(error.request))
+    hint = "check the network and base_url"
+    with contextlib.suppress(RuntimeError):
+        if IMAGE_REQUEST in error.request.extensions:
+            hint = "check the network, or get() the task again for fresh image URLs"
     failure: APIConnectionError
     if isinstance(error, httpx.TimeoutException):
         failure = APITimeoutError(
-            f"the service did not answer in time ({detail}); raise timeout= if this persists",
+            f"the service did not answer in time ({detail})",
             request_sent=not never_sent,
+            hint="raise timeout= if this persists",
         )
     else:
         failure = APIConnectionError(
-            f"could not talk to the service ({detail}); check the network and base_url",
+            f"could not talk to the service ({detail})",
             request_sent=not never_sent,
+            hint=hint,
         )
     with contextlib.suppress(RuntimeError):  # httpx raises it when no request is attached
         failure.request = sent_request(error.request)
@@ -160,8 +172,8 @@ def error_from_transport(error: httpx.TransportError) -> APIConnectionError:
 
 
 def _secrets_of(request: httpx.Request) -> list[str]:
-    """The API key a request carried, if any: what no error about it may show."""
-    key = request.headers.get(API_KEY_HEADER)
+    """The API key a request carried (or an image request kept aside): what no error shows."""
+    key = request.headers.get(API_KEY_HEADER, request.extensions.get(IMAGE_REQUEST))
     return [] if key is None else [key]
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urlsplit
 
+import httpx
+
 from .errors import InvalidRequestError
 
-__all__ = ["check_encodable", "checked_image_url", "checked_webhook_url"]
+__all__ = ["check_encodable", "checked_image_url", "checked_webhook_url", "unconnectable"]
+
+#: The longest DNS name, and the longest label of one (RFC 1035), in bytes.
+_MAX_NAME, _MAX_LABEL = 253, 63
 
 #: What an RFC 3986 URI may hold: unreserved and reserved characters, and %XX escapes.
 _URI_CHARACTERS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
@@ -62,6 +67,25 @@ def checked_webhook_url(webhook_url: object) -> str:
             f"international host name in its xn-- form; got {url!r}",
         )
     return url
+
+
+def unconnectable(url: httpx.URL) -> str | None:
+    """Why no connection can be made to a parsed URL's host and port, or None when one can.
+
+    httpx parses such URLs, then fails deep in the connection with whatever the layer below
+    raises (an `IDNAError`, an `OverflowError` in an exception group): checked here instead.
+    """
+    try:
+        host = url.host  # an xn-- host is decoded here: it may not decode
+    except ValueError as error:  # idna's errors are UnicodeErrors
+        return f"its host is not a valid name ({error})"
+    if url.port is not None and not 0 < url.port < 2**16:
+        return f"its port {url.port} is out of range (1 to 65535)"
+    if ":" not in host:  # a name or an IPv4 address, not an IPv6 one
+        labels = url.raw_host.rstrip(b".").split(b".")
+        if len(url.raw_host) > _MAX_NAME or not all(0 < len(x) <= _MAX_LABEL for x in labels):
+            return "its host is not a valid name (dot-separated labels of 1 to 63 characters)"
+    return None
 
 
 def _is_http_url(parts: SplitResult) -> bool:

@@ -97,10 +97,16 @@ class APIConnectionError(NanoBananaProError):
             may exist and be billed), False when the connection was never made.
     """
 
-    def __init__(self, message: str, *, request_sent: bool, task_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, request_sent: bool, task_id: str | None = None, hint: str = ""
+    ) -> None:
         self.request_sent = request_sent
         self.task_id = task_id
-        super().__init__(message)
+        self._message = message
+        super().__init__(self._text(hint))
+
+    def _text(self, hint: str) -> str:
+        return f"{self._message}; {hint}" if hint else self._message
 
 
 class APITimeoutError(APIConnectionError):
@@ -132,10 +138,11 @@ class APIError(NanoBananaProError):
         self.body = body
         self.task_id = task_id
         self.retry_after = retry_after
-        text = f"HTTP {status_code}: {message}"
-        if hint:
-            text += f". {hint}"
-        super().__init__(text)
+        super().__init__(self._text(hint))
+
+    def _text(self, hint: str) -> str:
+        text = f"HTTP {self.status_code}: {self.message}"
+        return f"{text}. {hint}" if hint else text
 
 
 class BadRequestError(APIError):
@@ -264,6 +271,26 @@ class SidecarError(NanoBananaProError):
 
 class WebhookVerificationError(NanoBananaProError):
     """A webhook delivery failed verification; the message says which check failed."""
+
+
+#: What a create's error says when the service may have made its task all the same.
+_TASK_MAY_EXIST = "the task may exist anyway, and be billed: check list() before creating it again"
+
+
+def say_task_may_exist(error: NanoBananaProError) -> None:
+    """Word a failed create's error for a task that may exist: never "try again" alone.
+
+    The error's hint is replaced: a 500's "try again later" would bill a second task. An
+    answer off the spec that still names its task (`task_id`) says to wait for that one.
+    """
+    hint = _TASK_MAY_EXIST
+    if error.task_id is not None:
+        hint = f"it names task {error.task_id}, which may exist and be billed: wait() for it "
+        hint += "rather than creating it again"
+    if isinstance(error, APIError):
+        error.args = (error._text(hint[0].upper() + hint[1:]),)
+    elif isinstance(error, APIConnectionError):
+        error.args = (error._text(hint),)
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from nano_banana_pro._translate import STATUS_TABLE, error_from_response, error_
 from nano_banana_pro.cli import ExitCode, _commands, main
 from nano_banana_pro.cli._failures import cli_wording, exit_code_for
 from nano_banana_pro.cli._parser import build_parser
+from nano_banana_pro.errors import say_task_may_exist
 from nano_banana_pro.testing import FakeMagnific
 from tests.cli.conftest import PROMPT, Cli, error_lines
 
@@ -49,6 +50,12 @@ def library_messages() -> dict[str, str]:
     }
     for failure in (httpx.ConnectError("refused"), httpx.ReadTimeout("slow")):
         messages[type(failure).__name__] = str(error_from_transport(failure))
+    for name, error in (
+        ("create 500", error_from_response(httpx.Response(500, request=request))),
+        ("create cut off", error_from_transport(httpx.ReadTimeout("slow", request=request))),
+    ):
+        say_task_may_exist(error)
+        messages[name] = str(error)
     messages["wait deadline"] = str(
         WaitTimeoutError(task_id=TASK_ID, elapsed=1.0, last_status="IN_PROGRESS")
     )
@@ -263,9 +270,9 @@ def test_the_json_failure_document_speaks_cli_too(
 
     captured = capsys.readouterr()
     document = json.loads(captured.out)
-    assert document["error"].endswith("check the network and --base-url")
+    assert "check the network and --base-url;" in document["error"]
     [line] = error_lines(captured.err)
-    assert "check the network and --base-url;" in line
+    assert document["error"] in line  # one message, on stderr and in the document alike
 
 
 def test_list_json_does_not_claim_tasks_have_no_images(cli: Cli) -> None:

@@ -149,6 +149,38 @@ def test_a_failure_after_creation_gives_the_task_and_the_resume_command_in_json(
     }
     [line] = error_lines(result.stderr)
     assert f"resume with `nano-banana-pro wait {task_id} --out out`" in line
+    assert document["error"] in line  # the document's text resumes as the line does
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_waiting_for_a_task_that_does_not_exist_offers_no_resume(
+    cli: Cli, fake: FakeMagnific, as_json: bool
+) -> None:
+    missing = "00000000-0000-0000-0000-000000000000"
+    result = cli.run("wait", missing, *(["--json"] if as_json else []))
+
+    assert result.returncode == ExitCode.BAD_INPUT
+    [line] = error_lines(result.stderr)
+    assert "No such task" in line
+    assert "exists" not in line
+    assert "resume" not in line
+    if as_json:
+        assert json.loads(result.stdout)["resume"] is None
+
+
+def test_a_folder_in_the_way_after_completion_says_to_download_once_fixed(
+    cli: Cli, fake: FakeMagnific
+) -> None:
+    task_id = json.loads(cli.run("generate", PROMPT, "--json").stdout)["task_id"]
+    result = cli.run("wait", task_id, "--out", "out", "--json")  # its images are there already
+
+    assert result.returncode == ExitCode.BAD_INPUT
+    [line] = error_lines(result.stderr)
+    download = f"nano-banana-pro download {task_id} --out out"
+    assert "--overwrite" in line
+    assert f"once that is fixed, save its images with `{download}`" in line
+    assert "resume with `nano-banana-pro wait" not in line
+    assert json.loads(result.stdout)["resume"] == download
 
 
 def test_a_download_failure_after_creation_says_how_to_resume(cli: Cli, fake: FakeMagnific) -> None:

@@ -189,6 +189,40 @@ def test_a_create_is_never_retried_when_the_service_may_have_acted(
     assert caught.value.task_id is None
     if isinstance(caught.value, APIConnectionError):
         assert caught.value.request_sent
+    # The message never invites a second billed create: it says the task may exist, or, when
+    # the service refused it, what to fix.
+    may_exist = "task may exist anyway, and be billed: check list() before creating it again"
+    assert (may_exist in str(caught.value)) is not isinstance(caught.value, BadRequestError)
+    assert "try again" not in str(caught.value).lower()
+    assert "raise timeout=" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        json_response(429, {"message": "Too many requests"}),
+        json_response(503, {"message": "Service Unavailable. Please try again later."}),
+        httpx.ConnectError("connection refused"),
+    ],
+)
+def test_a_create_that_made_no_task_does_not_say_one_may_exist(
+    make_client: Any, server: ScriptedServer, failure: Any
+) -> None:
+    server.on("POST", failure)
+    with pytest.raises(NanoBananaProError) as caught:
+        make_client(max_retries=0).create("A suited raccoon")
+    assert "may exist" not in str(caught.value)
+
+
+def test_a_task_that_may_exist_is_said_once_and_the_error_keeps_its_fields(
+    make_client: Any, server: ScriptedServer
+) -> None:
+    server.on("POST", json_response(500, {"message": "Internal error"}))
+    with pytest.raises(ServerError) as caught:
+        make_client(max_retries=0).generate("A suited raccoon")
+    assert str(caught.value).count("may exist") == 1
+    assert str(caught.value).startswith("HTTP 500: Internal error. The task may exist")
+    assert (caught.value.status_code, caught.value.message) == (500, "Internal error")
 
 
 @pytest.mark.parametrize(
@@ -265,3 +299,57 @@ def test_backoff_grows_exponentially_with_jitter(
     for attempt, slept in enumerate(clock.slept):
         ceiling = min(8.0, 0.5 * 2**attempt)
         assert ceiling / 2 <= slept <= ceiling
+
+
+@pytest.mark.parametrize(
+    ("status", "data"),
+    [
+        (201, {"task_id": TASK_ID, "status": "CREATED", "generated": []}),
+        (202, {"task_id": TASK_ID, "status": "CREATED", "generated": []}),
+        (200, {"task_id": TASK_ID, "status": {}, "generated": []}),
+        (200, {"task_id": TASK_ID, "status": None, "generated": []}),
+        (200, {"task_id": TASK_ID, "status": "CREATED"}),
+        (200, {"task_id": TASK_ID, "status": "CREATED", "generated": {"0": "x"}}),
+        (200, {"task_id": "task-abc", "status": "CREATED", "generated": []}),
+    ],
+)
+def test_a_create_answered_off_the_spec_keeps_the_task_id_it_names(
+    make_client: Any, server: ScriptedServer, status: int, data: dict[str, Any]
+) -> None:
+    server.on("POST", json_response(status, {"data": data}))
+    with pytest.raises(APIResponseValidationError) as caught:
+        make_client(max_retries=3).create("A suited raccoon")
+    assert server.count("POST") == 1
+    assert caught.value.task_id == data["task_id"]
+    assert f"It names task {data['task_id']}, which may exist and be billed" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"status": "CREATED"}, {"task_id": 7}, {"task_id": " "}, {"task_id": "x" * 201}, []],
+)
+def test_an_answer_without_a_usable_id_says_the_task_may_exist(
+    make_client: Any, server: ScriptedServer, data: Any
+) -> None:
+    server.on("POST", json_response(200, {"data": data}))
+    with pytest.raises(APIResponseValidationError) as caught:
+        make_client(max_retries=3).create("A suited raccoon")
+    assert caught.value.task_id is None
+    assert "check list() before creating it again" in str(caught.value)
+
+
+def test_a_batch_waits_for_the_task_an_answer_off_the_spec_names_and_never_makes_it_again(
+    make_client: Any, server: ScriptedServer, tmp_path: Any
+) -> None:
+    server.on("POST", json_response(201, task_body("CREATED")))
+    server.on("GET", json_response(200, task_body("COMPLETED")))
+    ledger = tmp_path / "run.sqlite"
+
+    [first] = make_client().generate_many(["A suited raccoon"], ledger=ledger)
+    [second] = make_client().generate_many(["A suited raccoon"], ledger=ledger)
+
+    assert first.ok
+    assert first.task is not None
+    assert first.task.task_id == TASK_ID
+    assert second.recorded
+    assert server.count("POST") == 1

@@ -13,6 +13,7 @@ from nano_banana_pro import (
     NanoBananaProError,
     NotFoundError,
     PollSchedule,
+    RateLimitError,
     ServerError,
     Task,
     TaskFailedError,
@@ -78,6 +79,25 @@ def test_retries_cannot_extend_the_deadline(
         make_client(max_retries=5).wait(TASK_ID, wait_timeout=20.0)
     assert clock.monotonic() <= 20.0
     assert caught.value.task_id == TASK_ID
+
+
+@pytest.mark.parametrize("rate_limit", ["default", None])
+def test_a_cooldown_left_by_an_earlier_429_cannot_extend_a_wait_either(
+    make_client: Any, server: ScriptedServer, clock: VirtualClock, rate_limit: str | None
+) -> None:
+    limited = json_response(429, {"message": "slow down"}, {"Retry-After": "50"})
+    server.on("GET", limited, IN_PROGRESS)
+    client = make_client(max_retries=0, **({} if rate_limit else {"rate_limit": None}))
+    with pytest.raises(RateLimitError):
+        client.list()  # the whole client now cools down for 50 s
+    started = clock.monotonic()
+
+    with pytest.raises(WaitTimeoutError) as caught:
+        client.wait(TASK_ID, wait_timeout=2.0)
+
+    assert clock.monotonic() - started == pytest.approx(2.0)
+    assert caught.value.task_id == TASK_ID
+    assert server.count("GET") == 1  # only the list: no poll fitted before the deadline
 
 
 def test_polling_starts_quickly_and_backs_off_to_a_cap(

@@ -202,6 +202,8 @@ class Fault:
         refused: Or: nothing listens (connection refused).
         acted: The service acted on a faulted create (a task exists although the client failed).
         request_sent: `APIConnectionError.request_sent` when one is raised.
+        names_task: A create's answer names its task although it is off the spec: the error
+            carries that id.
         timeout: The client's HTTP timeout (seconds) for this fault.
         sleeps: A check on the client's backoff sleeps.
         check: A check on the error, or on the result when the call succeeds.
@@ -218,6 +220,7 @@ class Fault:
     refused: bool = False
     acted: bool = False
     request_sent: bool | None = None
+    names_task: bool = False
     timeout: float = 5.0
     sleeps: SleepCheck | None = None
     check: Check | None = None
@@ -298,6 +301,7 @@ FAULTS: tuple[Fault, ...] = (
         read_retries=False,
         ops=API_OPS,
         raw=answer_200(lambda op: ok_body(op, status=None)),
+        names_task=True,
     ),  # type: ignore[arg-type]
     Fault(
         "200-status-not-in-spec",

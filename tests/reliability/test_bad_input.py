@@ -503,7 +503,17 @@ valid_base_urls = st.builds(
 invalid_base_urls = st.one_of(
     st.integers(),
     st.binary(min_size=1, max_size=8),
-    st.sampled_from(["ftp://api.magnific.com", "api.magnific.com", "http://", "https:///v1"]),
+    st.sampled_from(
+        [
+            "ftp://api.magnific.com",
+            "api.magnific.com",
+            "http://",
+            "https:///v1",
+            "http://127.0.0.1:99999",
+            "http://xn--zz",
+            "https://api..magnific.com",
+        ]
+    ),
 )
 
 CLIENT_SETTINGS = {

@@ -170,8 +170,11 @@ def check_outcome(fault: Fault, op: Op, outcome: Any, error: NanoBananaProError 
         fault.check(op, error)
 
 
-def expected_task_id(op: Op, target: Any) -> str | None:
-    """What the client knows about the task when `op` fails: nothing for create and list."""
+def expected_task_id(op: Op, target: Any, fault: Fault) -> str | None:
+    """What the client knows about the task when `op` fails: for a create, only the id its
+    answer names; nothing for a list."""
+    if op == "create" and fault.names_task:
+        return TASK_ID
     if op == "get":
         return str(target)
     if op == "download":
@@ -217,4 +220,4 @@ def test_fault(
         assert leak_guard.debug_records() > 0, "MAGNIFIC_LOG=debug should log each API request"
     leak_guard.assert_clean(error, client)
     if error is not None:
-        assert error.task_id == expected_task_id(op, target), "the error's task_id"
+        assert error.task_id == expected_task_id(op, target, fault), "the error's task_id"

@@ -127,6 +127,34 @@ def test_only_http_image_urls_are_fetched(
     leak_guard.assert_clean(caught.value, client)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://xn--zz/x.png",  # an A-label that does not decode
+        "http://127.0.0.1:70000/x.png",
+        "https://ai-statics.freepik.com:0/x.png",
+        "http://a..b/x.png",
+        f"http://{'a' * 64}.com/x.png",
+        f"http://{'a.' * 127}com/x.png",
+    ],
+)
+def test_an_image_url_no_connection_can_use_is_refused_before_anything_is_fetched(
+    make_client: Any, tmp_path: Path, leak_guard: LeakGuard, url: str
+) -> None:
+    requests: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return image_or_nothing(request)
+
+    client = make_client(transport=httpx.MockTransport(record))
+    with pytest.raises(DownloadError, match="refusing to download") as caught:
+        client.download(completed(TASK_ID, f"{IMAGE_HOST}/fine.png", url), tmp_path)
+    assert requests == []
+    assert list(tmp_path.iterdir()) == []
+    leak_guard.assert_clean(caught.value, client)
+
+
 def test_an_image_url_on_another_protocols_port_fails_cleanly(
     make_client: Any, tmp_path: Path, leak_guard: LeakGuard
 ) -> None:
@@ -191,8 +219,14 @@ def test_an_image_on_the_api_origin_is_fetched_without_the_key(
 
 @pytest.mark.parametrize(
     "location",
-    ["{self}/loop.png", "file:///etc/passwd", "ftp://127.0.0.1/x.png"],
-    ids=["loop", "file", "ftp"],
+    [
+        "{self}/loop.png",
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/x.png",
+        "http://127.0.0.1:70000/x.png",
+        "http://xn--zz/x.png",
+    ],
+    ids=["loop", "file", "ftp", "port-out-of-range", "bad-a-label"],
 )
 def test_an_image_redirect_that_goes_nowhere_fails_with_a_typed_error(
     make_client: Any, tmp_path: Path, leak_guard: LeakGuard, location: str

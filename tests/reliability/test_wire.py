@@ -22,6 +22,7 @@ from nano_banana_pro import (
     APITimeoutError,
     AuthenticationError,
     DownloadError,
+    NotFoundError,
     ServerError,
     Task,
     TaskStatus,
@@ -263,6 +264,47 @@ def test_a_key_echoed_in_a_retried_error_stays_out_of_the_retry_log(
         api.get(TASK_ID)
     assert leak_guard.debug_records() > 0
     leak_guard.assert_clean(api)
+
+
+@pytest.mark.parametrize("op", ["create", "get", "list"])
+def test_a_key_echoed_in_a_task_is_masked_wherever_the_task_goes(
+    make_client: Callable[..., Any], leak_guard: LeakGuard, op: str
+) -> None:
+    echoed = {
+        "task_id": TASK_ID,
+        "status": API_KEY,
+        "generated": [f"https://images.example/x.png?sig={API_KEY}"],
+        "note": {API_KEY: [API_KEY]},
+    }
+    body = {"data": [echoed] if op == "list" else echoed}
+    with serve(lambda request: respond(200, body)) as server:
+        api = client(make_client, server)
+        answer = {"create": lambda: api.create("A raccoon"), "get": lambda: api.get(TASK_ID)}.get(
+            op, api.list
+        )()
+    tasks = answer if op == "list" else [answer]
+    assert [task.task_id for task in tasks] == [TASK_ID]
+    for task in tasks:
+        assert API_KEY not in json.dumps(task.raw)
+        assert "***" in str(task.status)
+    leak_guard.assert_clean(api, *tasks)
+
+
+def test_a_key_the_image_host_echoes_is_masked_and_its_hint_is_the_image_hosts(
+    make_client: Callable[..., Any], leak_guard: LeakGuard, tmp_path: Path
+) -> None:
+    with serve(lambda request: respond(404, {"message": f"gone {API_KEY}"})) as images:
+        api = make_client(max_retries=0)
+        task = Task(
+            task_id=TASK_ID, status=TaskStatus.COMPLETED, generated=(f"{images.base_url}/x.png",)
+        )
+        with pytest.raises(NotFoundError) as caught:
+            api.download(task, tmp_path)
+    assert "gone ***" in str(caught.value)
+    assert "image host" in str(caught.value)
+    assert "base_url" not in str(caught.value)
+    assert "No such task" not in str(caught.value)
+    leak_guard.assert_clean(caught.value, api)
 
 
 def test_the_path_is_the_apis(make_client: Callable[..., Any]) -> None:

@@ -23,7 +23,7 @@ from ..clock import Clock
 from ..errors import LedgerError, NanoBananaProError, TaskFailedError
 from ..ledger import TaskLedger
 from ..sidecar import Provenance
-from ..task import Task
+from ..task import Task, TaskStatus
 
 if TYPE_CHECKING:
     from .client import AsyncNanoBananaPro
@@ -131,7 +131,7 @@ class AsyncBatchRun:
                 batch_key=item.key,
                 batch_index=item.index,
             )
-        saved = await self.client._downloader().save(
+        saved = await self.client._downloader.save(
             task, folder, overwrite=self.overwrite, provenance=provenance
         )
         return tuple(saved)
@@ -155,11 +155,14 @@ class AsyncBatchRun:
             if certainly_not_acted_on(error):
                 self.ledger.mark_refused(item.key, error)
                 raise
-            # The warning that a task may be billed comes first; a ledger that cannot record
-            # it leaves the item `creating`, which the next run takes as ambiguous too.
-            with contextlib.suppress(LedgerError):
-                self.ledger.mark_ambiguous(item.key, error)
-            raise ambiguous_error(error) from error
+            if error.task_id is None:
+                # The warning that a task may be billed comes first; a ledger that cannot
+                # record it leaves the item `creating`, which the next run takes as ambiguous.
+                with contextlib.suppress(LedgerError):
+                    self.ledger.mark_ambiguous(item.key, error)
+                raise ambiguous_error(error) from error
+            # An answer off the spec that names its task: it is waited for like any other.
+            task = Task(task_id=error.task_id, status=TaskStatus.CREATED)
         progress.task = task
         try:
             self.ledger.mark_created(item.key, task_id=task.task_id, status=str(task.status))

@@ -11,7 +11,7 @@ from .._base import ClientCore
 from .._polling import WaitState
 from .._retry import RetryPolicy, certainly_not_acted_on
 from .._seam import request_deadline
-from ..errors import NanoBananaProError, RateLimitError, about_task
+from ..errors import APITimeoutError, NanoBananaProError, RateLimitError, about_task
 from ..task import Task
 from .retry import call_with_retries
 from .seam import AsyncServiceApi
@@ -80,13 +80,15 @@ class AsyncCalls:
                 deadline=deadline,
             )
 
-    async def list(self, *, policy: RetryPolicy) -> builtins.list[Task]:
+    async def list(
+        self, *, policy: RetryPolicy, deadline: float | None = None
+    ) -> builtins.list[Task]:
         """The key's tasks.
 
         Raises:
             NanoBananaProError: the list failed for good.
         """
-        return await self._call(self._api.list, policy=policy, idempotent=True)
+        return await self._call(self._api.list, policy=policy, idempotent=True, deadline=deadline)
 
     async def poll(self, state: WaitState) -> Task:
         """One poll of a wait: its task's own GET, never past the wait's deadline.
@@ -115,7 +117,7 @@ class AsyncCalls:
             NanoBananaProError: it failed (the wait polls its task itself this time).
         """
         with request_deadline(state.time_left()):
-            return await self.list(policy=RetryPolicy(max_retries=0))
+            return await self.list(policy=RetryPolicy(max_retries=0), deadline=state.deadline)
 
     async def _call(
         self,
@@ -130,7 +132,7 @@ class AsyncCalls:
         async def attempt() -> T:
             pause = self._core.throttle()
             while pause > 0:
-                await self._core.clock.asleep(pause)
+                await self._held(pause, deadline=deadline)
                 pause = self._core.throttle_again()
             sent_at = self._core.clock.monotonic()
             try:
@@ -148,4 +150,22 @@ class AsyncCalls:
             clock=self._core.clock,
             idempotent=idempotent,
             deadline=deadline,
+        )
+
+    async def _held(self, pause: float, *, deadline: float | None) -> None:
+        """Wait `pause` for the request's turn in the budget, but never past `deadline`.
+
+        Raises:
+            APITimeoutError: the turn comes after the deadline (a long cooldown after a 429, or
+                a full budget); raised at the deadline, nothing sent.
+        """
+        clock = self._core.clock
+        if deadline is None or clock.monotonic() + pause <= deadline:
+            await clock.asleep(pause)
+            return
+        await clock.asleep(max(0.0, deadline - clock.monotonic()))
+        raise APITimeoutError(
+            "the request budget held this call past its deadline (a cooldown after a 429, or "
+            "the rate limit): nothing was sent",
+            request_sent=False,
         )

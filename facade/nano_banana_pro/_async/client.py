@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ from .._base import ClientCore, check_concurrency, per_call_wait_timeout, task_i
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
+from .._retry import about_create
 from ..clock import Clock
 from ..task import Task
 from .calls import AsyncCalls
@@ -96,8 +98,10 @@ class AsyncNanoBananaPro:
             clock=self._core.clock,
             schedule=self._core.poll_schedule,
         )
-        self._images = AsyncImageHost(timeout=self._core.timeout, transport=transport)
-        self._saver: AsyncDownloader | None = None
+        core = self._core
+        self._images = AsyncImageHost(
+            api_key=core.api_key, timeout=core.timeout, transport=transport
+        )
 
     async def create(
         self,
@@ -121,14 +125,16 @@ class AsyncNanoBananaPro:
 
         Raises:
             InvalidRequestError: a parameter is refused; nothing was sent.
-            APIError: the service refused or failed (`task_id` is None: on a 500 or a
-                timeout, a task may exist anyway: check `list()` before creating again).
-            APIConnectionError: the service could not be reached or did not answer.
+            APIError: the service refused or failed (`task_id` is None: on a 500, a task may
+                exist anyway, and the message says to check `list()` before creating again).
+            APIConnectionError: the service could not be reached or did not answer (when
+                `request_sent`, the message says a task may exist, as above).
         """
         from ..request import build_create_request
 
         body = build_create_request(prompt=prompt, extra_body=extra_body, **options)
-        return await self._calls.create(body, policy=self._core.policy(max_retries))
+        with about_create():
+            return await self._calls.create(body, policy=self._core.policy(max_retries))
 
     async def get(self, task: Task | str, *, max_retries: int | None = None) -> Task:
         """The task's current state.
@@ -259,11 +265,9 @@ class AsyncNanoBananaPro:
                 download folder cannot be used (before anything is sent).
             LedgerError: the ledger is in use by another run, newer, or damaged (an item it
                 cannot write gets a `LedgerError` result instead, with its task id).
-            BaseException: an exception that is not a `NanoBananaProError` (Ctrl-C, a
-                cancellation, or one raised by a callback or the clock) stops the batch:
-                items not started never start, and it propagates (on threads, the running
-                items finish first; on the event loop, they are cancelled, and `on_created`
-                has named their tasks).
+            BaseException: any other exception (Ctrl-C, a cancellation, a callback's) stops
+                the batch and propagates: items not started never start; running ones finish
+                (threads) or are cancelled (event loop), `on_created` having named their tasks.
         """
         from .._batch import prepare_batch
         from .._download import target_folder
@@ -323,18 +327,17 @@ class AsyncNanoBananaPro:
         if not isinstance(task, Task) or not task.is_completed:
             task = await self.get(task)
         provenance = self._core.provenance(task.task_id) if sidecar else None
-        return await self._downloader().save(
+        return await self._downloader.save(
             task, out_dir, overwrite=overwrite, provenance=provenance
         )
 
+    @functools.cached_property
     def _downloader(self) -> AsyncDownloader:
-        if self._saver is None:
-            from .download import AsyncDownloader
+        from .download import AsyncDownloader
 
-            self._saver = AsyncDownloader(
-                images=self._images, policy=self._core.retry_policy, clock=self._core.clock
-            )
-        return self._saver
+        return AsyncDownloader(
+            images=self._images, policy=self._core.retry_policy, clock=self._core.clock
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP connections (not an `http_client` you passed in), the budget file."""

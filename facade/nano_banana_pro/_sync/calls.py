@@ -13,7 +13,7 @@ from .._base import ClientCore
 from .._polling import WaitState
 from .._retry import RetryPolicy, certainly_not_acted_on
 from .._seam import request_deadline
-from ..errors import NanoBananaProError, RateLimitError, about_task
+from ..errors import APITimeoutError, NanoBananaProError, RateLimitError, about_task
 from ..task import Task
 from .retry import call_with_retries
 from .seam import ServiceApi
@@ -82,13 +82,13 @@ class Calls:
                 deadline=deadline,
             )
 
-    def list(self, *, policy: RetryPolicy) -> builtins.list[Task]:
+    def list(self, *, policy: RetryPolicy, deadline: float | None = None) -> builtins.list[Task]:
         """The key's tasks.
 
         Raises:
             NanoBananaProError: the list failed for good.
         """
-        return self._call(self._api.list, policy=policy, idempotent=True)
+        return self._call(self._api.list, policy=policy, idempotent=True, deadline=deadline)
 
     def poll(self, state: WaitState) -> Task:
         """One poll of a wait: its task's own GET, never past the wait's deadline.
@@ -117,7 +117,7 @@ class Calls:
             NanoBananaProError: it failed (the wait polls its task itself this time).
         """
         with request_deadline(state.time_left()):
-            return self.list(policy=RetryPolicy(max_retries=0))
+            return self.list(policy=RetryPolicy(max_retries=0), deadline=state.deadline)
 
     def _call(
         self,
@@ -132,7 +132,7 @@ class Calls:
         def attempt() -> T:
             pause = self._core.throttle()
             while pause > 0:
-                self._core.clock.sleep(pause)
+                self._held(pause, deadline=deadline)
                 pause = self._core.throttle_again()
             sent_at = self._core.clock.monotonic()
             try:
@@ -150,4 +150,22 @@ class Calls:
             clock=self._core.clock,
             idempotent=idempotent,
             deadline=deadline,
+        )
+
+    def _held(self, pause: float, *, deadline: float | None) -> None:
+        """Wait `pause` for the request's turn in the budget, but never past `deadline`.
+
+        Raises:
+            APITimeoutError: the turn comes after the deadline (a long cooldown after a 429, or
+                a full budget); raised at the deadline, nothing sent.
+        """
+        clock = self._core.clock
+        if deadline is None or clock.monotonic() + pause <= deadline:
+            clock.sleep(pause)
+            return
+        clock.sleep(max(0.0, deadline - clock.monotonic()))
+        raise APITimeoutError(
+            "the request budget held this call past its deadline (a cooldown after a 429, or "
+            "the rate limit): nothing was sent",
+            request_sent=False,
         )

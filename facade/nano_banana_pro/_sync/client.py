@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from .._base import ClientCore, check_concurrency, per_call_wait_timeout, task_i
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from .._polling import PollSchedule
 from .._ratelimit import RateLimit
+from .._retry import about_create
 from ..clock import Clock
 from ..task import Task
 from .calls import Calls
@@ -98,8 +100,8 @@ class NanoBananaPro:
             clock=self._core.clock,
             schedule=self._core.poll_schedule,
         )
-        self._images = ImageHost(timeout=self._core.timeout, transport=transport)
-        self._saver: Downloader | None = None
+        core = self._core
+        self._images = ImageHost(api_key=core.api_key, timeout=core.timeout, transport=transport)
 
     def create(
         self,
@@ -123,14 +125,16 @@ class NanoBananaPro:
 
         Raises:
             InvalidRequestError: a parameter is refused; nothing was sent.
-            APIError: the service refused or failed (`task_id` is None: on a 500 or a
-                timeout, a task may exist anyway: check `list()` before creating again).
-            APIConnectionError: the service could not be reached or did not answer.
+            APIError: the service refused or failed (`task_id` is None: on a 500, a task may
+                exist anyway, and the message says to check `list()` before creating again).
+            APIConnectionError: the service could not be reached or did not answer (when
+                `request_sent`, the message says a task may exist, as above).
         """
         from ..request import build_create_request
 
         body = build_create_request(prompt=prompt, extra_body=extra_body, **options)
-        return self._calls.create(body, policy=self._core.policy(max_retries))
+        with about_create():
+            return self._calls.create(body, policy=self._core.policy(max_retries))
 
     def get(self, task: Task | str, *, max_retries: int | None = None) -> Task:
         """The task's current state.
@@ -261,11 +265,9 @@ class NanoBananaPro:
                 download folder cannot be used (before anything is sent).
             LedgerError: the ledger is in use by another run, newer, or damaged (an item it
                 cannot write gets a `LedgerError` result instead, with its task id).
-            BaseException: an exception that is not a `NanoBananaProError` (Ctrl-C, a
-                cancellation, or one raised by a callback or the clock) stops the batch:
-                items not started never start, and it propagates (on threads, the running
-                items finish first; on the event loop, they are cancelled, and `on_created`
-                has named their tasks).
+            BaseException: any other exception (Ctrl-C, a cancellation, a callback's) stops
+                the batch and propagates: items not started never start; running ones finish
+                (threads) or are cancelled (event loop), `on_created` having named their tasks.
         """
         from .._batch import prepare_batch
         from .._download import target_folder
@@ -325,16 +327,15 @@ class NanoBananaPro:
         if not isinstance(task, Task) or not task.is_completed:
             task = self.get(task)
         provenance = self._core.provenance(task.task_id) if sidecar else None
-        return self._downloader().save(task, out_dir, overwrite=overwrite, provenance=provenance)
+        return self._downloader.save(task, out_dir, overwrite=overwrite, provenance=provenance)
 
+    @functools.cached_property
     def _downloader(self) -> Downloader:
-        if self._saver is None:
-            from .download import Downloader
+        from .download import Downloader
 
-            self._saver = Downloader(
-                images=self._images, policy=self._core.retry_policy, clock=self._core.clock
-            )
-        return self._saver
+        return Downloader(
+            images=self._images, policy=self._core.retry_policy, clock=self._core.clock
+        )
 
     def close(self) -> None:
         """Close the HTTP connections (not an `http_client` you passed in), the budget file."""

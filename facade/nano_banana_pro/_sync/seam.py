@@ -23,6 +23,7 @@ from nano_banana_pro_api.api.text_to_image import (
 from nano_banana_pro_api.models import CreateImageRequest
 
 from .._config import user_agent
+from .._salvage import keep_answer, salvaged_task_id
 from .._seam import (
     before_request,
     generated_client,
@@ -33,8 +34,9 @@ from .._seam import (
     translated_failures,
 )
 from .._synchronization import running_loop
-from .._translate import error_from_response
-from ..errors import InvalidRequestError
+from .._translate import IMAGE_REQUEST, error_from_response
+from .._url_checks import unconnectable
+from ..errors import DownloadError, InvalidRequestError
 from ..task import Task
 
 __all__ = ["ImageHost", "LoopBinding", "ServiceApi"]
@@ -55,6 +57,26 @@ def _response_hook(response: httpx.Response) -> None:
             raise error_from_response(response, body_unreadable=True) from None
         raise error_from_response(response)
     log_response(response)
+    keep_answer(response)
+
+
+def _image_request_hook(api_key: str) -> Callable[[httpx.Request], None]:
+    """The hook every request of a download goes through, redirected ones too."""
+
+    def check(request: httpx.Request) -> None:
+        """Refuse a URL no connection can use; keep the key aside, to mask it in errors.
+
+        Raises:
+            DownloadError: not http(s), or a host or port no connection can use.
+        """
+        problem = unconnectable(request.url)
+        if request.url.scheme not in ("http", "https"):
+            problem = "only http(s) image URLs are fetched"
+        if problem is not None:
+            raise DownloadError(f"refusing to download {str(request.url)!r}: {problem}")
+        request.extensions[IMAGE_REQUEST] = api_key  # never sent: the host echoing it is masked
+
+    return check
 
 
 def _deadline_transport() -> httpx.BaseTransport:
@@ -129,6 +151,7 @@ class ServiceApi:
 
         self._clients = LoopBinding(make, given=None if http_client is None else point(http_client))
         self._owns_http_client = http_client is None
+        self._api_key = api_key
 
     def create(self, body: CreateImageRequest) -> Task:
         """POST a create request.
@@ -136,10 +159,10 @@ class ServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with translated_failures():
+        with salvaged_task_id(), translated_failures():
             client = self._clients.get()
             response = create_operation.sync_detailed(client=client, body=body)
-            return task_from(response)
+            return task_from(response, api_key=self._api_key)
 
     def get(self, task_id: str) -> Task:
         """GET one task.
@@ -149,7 +172,7 @@ class ServiceApi:
         """
         with translated_failures():
             response = get_operation.sync_detailed(task_id, client=self._clients.get())
-            return task_from(response, asked=task_id)
+            return task_from(response, api_key=self._api_key, asked=task_id)
 
     def list(self) -> list[Task]:
         """GET the task list.
@@ -158,7 +181,8 @@ class ServiceApi:
             NanoBananaProError: the translated failure.
         """
         with translated_failures():
-            return tasks_from(list_operation.sync_detailed(client=self._clients.get()))
+            response = list_operation.sync_detailed(client=self._clients.get())
+            return tasks_from(response, api_key=self._api_key)
 
     def close(self) -> None:
         """Close the HTTP client, unless the caller passed it in (then it is theirs)."""
@@ -171,13 +195,18 @@ class ImageHost:
     """Image downloads: no API key at all, redirects followed, the image asked for as stored."""
 
     def __init__(
-        self, *, timeout: httpx.Timeout, transport: httpx.BaseTransport | None = None
+        self,
+        *,
+        api_key: str,
+        timeout: httpx.Timeout,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         def make() -> httpx.Client:
             return httpx.Client(
                 timeout=timeout,
                 transport=transport or _deadline_transport(),
                 follow_redirects=True,
+                event_hooks={"request": [_image_request_hook(api_key)]},
                 # The image as stored: its length is checked against Content-Length on the wire.
                 headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
             )

@@ -20,6 +20,8 @@ from ..clock import Clock
 from ..errors import (
     InvalidRequestError,
     NanoBananaProError,
+    NotFoundError,
+    OutputError,
     TaskFailedError,
     WaitTimeoutError,
 )
@@ -37,7 +39,7 @@ def generate(args: argparse.Namespace) -> int:
     with _client(args) as client:
         out = None if args.no_wait else target_folder(args.out)  # before the billed create
         task = client.create(args.prompt, extra_body=args.extra_body, **create_options(args))
-        with _resumable(task.task_id, _resume_command(args, task.task_id), as_json=args.json):
+        with _resumable(args, task.task_id, as_json=args.json):
             _notice(f"task {task.task_id} created")
             if out is None:
                 _print_result(task, files=[], as_json=args.json)
@@ -58,8 +60,7 @@ def status(args: argparse.Namespace) -> int:
 
 def wait(args: argparse.Namespace) -> int:
     """Wait for a task to finish; with --out, download its images."""
-    resume = _resume_command(args, args.task_id)
-    with _client(args) as client, _resumable(args.task_id, resume, as_json=args.json):
+    with _client(args) as client, _resumable(args, args.task_id, as_json=args.json):
         _notice(f"waiting for task {args.task_id}")
         finished = _wait(client, args.task_id, timeout=args.timeout)
         files = (
@@ -153,7 +154,7 @@ def _wait(client: NanoBananaPro, task: Task | str, *, timeout: float | None) -> 
 
 
 @contextlib.contextmanager
-def _resumable(task_id: str, resume_command: str, *, as_json: bool) -> Iterator[None]:
+def _resumable(args: argparse.Namespace, task_id: str, *, as_json: bool) -> Iterator[None]:
     """Say which task it was and how to resume, whatever stops a command once its task exists.
 
     With --json, the same is printed on stdout as one document (`task_id`, `error`,
@@ -166,39 +167,48 @@ def _resumable(task_id: str, resume_command: str, *, as_json: bool) -> Iterator[
     try:
         yield
     except TaskFailedError as error:
-        _print_failure(task_id, error, resume=None, as_json=as_json)
+        _print_failure(task_id, error, message=describe_error(error), resume=None, as_json=as_json)
         raise
     except (NanoBananaProError, KeyboardInterrupt) as error:
+        resume: str | None = _resume_command(args, task_id)
         if isinstance(error, WaitTimeoutError):
             message = (
                 f"task {task_id} not finished after {error.elapsed:.1f}s (last status: "
-                f"{error.last_status}); it may still finish: resume with `{resume_command}`"
+                f"{error.last_status}); it may still finish: resume with `{resume}`"
             )
         elif isinstance(error, KeyboardInterrupt):
-            message = f"interrupted; task {task_id} goes on: resume with `{resume_command}`"
+            message = f"interrupted; task {task_id} goes on: resume with `{resume}`"
+        elif isinstance(error, NotFoundError):  # nothing to resume
+            message, resume = describe_error(error), None
+        elif isinstance(error, OutputError):  # the task COMPLETED; the folder is in the way
+            resume = _resume_command(args, task_id, command="download")
+            message = (
+                f"{describe_error(error)}; task {task_id} completed: once that is fixed, save "
+                f"its images with `{resume}`"
+            )
         else:
-            message = f"{error}; task {task_id} exists: resume with `{resume_command}`"
-        _print_failure(task_id, error, resume=resume_command, as_json=as_json)
+            message = f"{describe_error(error)}; task {task_id} exists: resume with `{resume}`"
+        _print_failure(task_id, error, message=message, resume=resume, as_json=as_json)
         raise CliError(message, exit_code=exit_code_for(error)) from error
 
 
 def _print_failure(
-    task_id: str, error: BaseException, *, resume: str | None, as_json: bool
+    task_id: str, error: BaseException, *, message: str, resume: str | None, as_json: bool
 ) -> None:
     if as_json:
         print_json(
             {
                 "task_id": task_id,
-                "error": describe_error(error) or "interrupted",
+                "error": message,
                 "error_type": type(error).__name__,
                 "resume": resume,
             }
         )
 
 
-def _resume_command(args: argparse.Namespace, task_id: str) -> str:
-    """The `wait` command that picks up where this one stopped (never with the API key)."""
-    words = [PROG, "wait", task_id]
+def _resume_command(args: argparse.Namespace, task_id: str, *, command: str = "wait") -> str:
+    """The `wait` (or `download`) command that picks up where this one stopped (no API key)."""
+    words = [PROG, command, task_id]
     if args.out is not None:
         words += ["--out", args.out]
     if args.base_url is not None:
