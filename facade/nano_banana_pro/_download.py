@@ -86,16 +86,18 @@ def target_folder(out_dir: str | os.PathLike[str]) -> Path:
     """
     folder = Path(out_dir)
     try:
-        if folder.exists() and not folder.is_dir():
-            raise InvalidRequestError(
-                "out_dir", f"{folder} exists and is not a folder: choose a folder for the images"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
+        in_the_way = folder.exists() and not folder.is_dir()
+        if not in_the_way:
+            folder.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         reason = error.strerror if isinstance(error, OSError) else str(error)
         raise InvalidRequestError(
             "out_dir", f"cannot create {folder} ({reason or error}): choose another folder"
         ) from error
+    if in_the_way:
+        raise InvalidRequestError(
+            "out_dir", f"{folder} exists and is not a folder: choose a folder for the images"
+        )
     try:
         # An unnamed file where the system has them (O_TMPFILE): a kill leaves nothing behind.
         with tempfile.TemporaryFile(dir=folder):

@@ -142,7 +142,9 @@ class APIError(NanoBananaProError):
 
     def _text(self, hint: str) -> str:
         text = f"HTTP {self.status_code}: {self.message}"
-        return f"{text}. {hint}" if hint else text
+        if not hint:
+            return text
+        return f"{text} {hint}" if text.endswith((".", "!", "?")) else f"{text}. {hint}"
 
 
 class BadRequestError(APIError):
@@ -287,6 +289,11 @@ def say_task_may_exist(error: NanoBananaProError) -> None:
     if error.task_id is not None:
         hint = f"it names task {error.task_id}, which may exist and be billed: wait() for it "
         hint += "rather than creating it again"
+    rehint(error, hint)
+
+
+def rehint(error: NanoBananaProError, hint: str) -> None:
+    """Replace what an `APIError` or `APIConnectionError` says to do next (others: unchanged)."""
     if isinstance(error, APIError):
         error.args = (error._text(hint[0].upper() + hint[1:]),)
     elif isinstance(error, APIConnectionError):

@@ -2,17 +2,17 @@
 
 ```python
 from fastapi import FastAPI
+from starlette.routing import Route
 from nano_banana_pro import Task, WebhookReceiver
 
 def on_task(task: Task) -> None:
     print(task.task_id, task.status)
 
 receiver = WebhookReceiver(on_task=on_task)   # secret: MAGNIFIC_WEBHOOK_SECRET
-app = FastAPI()
-app.mount("/webhooks", receiver)              # an ASGI app; `receiver.wsgi` is the WSGI one
+app = FastAPI(routes=[Route("/webhooks", receiver)])  # ASGI; `receiver.wsgi` is the WSGI app
 ```
 
-The receiver is an ASGI application (FastAPI or Starlette `mount`, or any asyncio ASGI server:
+The receiver is an ASGI application (a FastAPI or Starlette `Route`, or any asyncio ASGI server:
 `uvicorn module:receiver`) and offers a WSGI one, `receiver.wsgi` (Flask through werkzeug's
 `DispatcherMiddleware`, Django, any WSGI server). Any other framework passes its request to
 `receiver.handle(method, headers, body)` and answers with the `WebhookReply` it returns: both

@@ -234,7 +234,7 @@ def test_invalid_lines_are_all_reported_before_anything_is_sent(
 
     assert run.code == ExitCode.BAD_INPUT
     lines = run.err.splitlines()
-    assert lines[0].startswith("item 1 (line 2): invalid: requests[1]: unknown parameters")
+    assert lines[0].startswith("item 1 (line 2): invalid: unknown parameters ['colour']")
     assert lines[1].startswith("item 2 (line 3): invalid: prompt: must be 2 to 3000")
     assert run.summary == SUMMARY.format(2, 0, 0, 2, 0)
     assert "--retry-failed" not in run.err  # retrying does not mend an invalid line
@@ -481,10 +481,42 @@ def test_a_ledger_that_cannot_be_used_is_refused_and_left_untouched(
     assert fake.count() == 0
 
 
+def test_a_line_that_cannot_be_read_is_one_invalid_item_and_the_others_run(
+    batch: Any, cli_env: Path, fake: FakeMagnific
+) -> None:
+    write_items(
+        cli_env,
+        '{"prompt": "A cat",}',  # not JSON
+        "[1, 2]",  # JSON, not an object
+        '"A fox, quoted"',  # a JSON string: its prompt
+        '"Hello," said the owl',  # not JSON: a prompt as written
+        "A red fox",
+        "x",  # read, and refused by the checks
+    )
+
+    run = batch("items.txt", "--concurrency", "1")
+
+    assert run.code == ExitCode.BAD_INPUT
+    invalid = [line for line in run.err.splitlines() if ": invalid: " in line]
+    assert invalid[0].startswith("item 0 (line 1): invalid: this line: not valid JSON (")
+    assert invalid[1].startswith("item 1 (line 2): invalid: this line: a JSON line is an object")
+    assert invalid[2].startswith("item 5 (line 6): invalid: prompt: must be 2 to 3000")
+    assert run.summary == SUMMARY.format(3, 0, 0, 3, 0)
+    final = results(cli_env / "items.txt.results.jsonl")
+    assert [record["state"] for record in final] == ["invalid"] * 2 + ["completed"] * 3 + [
+        "invalid"
+    ]
+    assert "not valid JSON" in final[0]["error"]
+    assert [record["input"] for record in final[2:4]] == [
+        {"prompt": "A fox, quoted"},
+        {"prompt": '"Hello," said the owl'},
+    ]
+    assert posts(fake) == 3
+
+
 @pytest.mark.parametrize(
     ("lines", "says"),
     [
-        (["A fox", '{"prompt": "A cat",}'], "items.txt, line 2: not valid JSON"),
         (["# nothing but a comment", ""], "items.txt holds no prompts"),
     ],
 )

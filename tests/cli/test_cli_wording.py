@@ -151,6 +151,8 @@ def test_the_flags_and_commands_named_exist(message: str) -> None:
         ("with recreate_ambiguous=True (CLI: --recreate-ambiguous)", "with --recreate-ambiguous"),
         ("create it anew with retry_failed=True", "create it anew with --retry-failed"),
         ("out_dir: cannot create out (Permission denied)", "--out: cannot create out"),
+        ("is a declared parameter: pass prompt=... instead", "pass the prompt (the first argu"),
+        ("pass another file to RateLimit(shared=...)", "pass another file to --rate-file"),
     ],
 )
 def test_the_table_rewrites_python_into_flags(python: str, cli: str) -> None:

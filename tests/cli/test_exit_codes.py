@@ -129,6 +129,7 @@ def test_an_unusable_out_is_bad_input_and_nothing_is_created(
     assert result.returncode == ExitCode.BAD_INPUT
     [line] = error_lines(result.stderr)
     assert says in line
+    assert line.count("--out") == 1, line  # said once, not wrapped in itself
     assert "Traceback" not in result.stderr
     assert fake.count() == 0  # checked before the billed create
 

@@ -82,7 +82,13 @@ def test_the_batch_receives_its_own_webhooks(cli: Cli, fake: FakeMagnific) -> No
     assert f"receiving webhooks on http://127.0.0.1:{port}/" in result.stderr
     ours = [delivery for delivery in fake.webhook_deliveries if delivery.url == hook]
     assert len(ours) == 4  # IN_PROGRESS and COMPLETED of the two items that set none
-    assert [delivery.error for delivery in ours] == [None] * 4
+    # Each was received while the batch listened; a COMPLETED one sent after a poll had
+    # already ended the batch (a busy machine) finds the listener gone, as it should.
+    received = [d.json()["status"] for d in ours if d.error is None]
+    late = [d.json()["status"] for d in ours if d.error is not None]
+    assert received.count("IN_PROGRESS") == 2
+    assert set(late) <= {"COMPLETED"}
+    assert all("Connection refused" in str(d.error) for d in ours if d.error is not None)
     bodies = {task.body.get("prompt"): task.body.get("webhook_url") for task in fake.tasks.values()}
     assert bodies == {"A suited raccoon": hook, "A fox in a library": hook, "An owl": ELSEWHERE}
     assert len(list((cli.cwd / "out").glob("*.png"))) == 3

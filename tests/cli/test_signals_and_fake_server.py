@@ -8,8 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
@@ -86,6 +88,42 @@ def test_fake_server_serves_any_key_until_stopped(
     assert fake_server.returncode == ExitCode.OK
     assert f"export MAGNIFIC_BASE_URL={url}" in stderr
     assert stderr.endswith("fake server stopped\n")
+
+
+def test_fake_server_sends_signed_webhooks_to_this_machine_only(
+    fake_server: subprocess.Popen[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nano_banana_pro import WebhookReceiver
+    from nano_banana_pro.testing import DEFAULT_WEBHOOK_SECRET
+
+    seen: list[str] = []
+    receiver = WebhookReceiver(
+        secret=DEFAULT_WEBHOOK_SECRET, on_task=lambda t: seen.append(t.status)
+    )
+    with make_server("127.0.0.1", 0, receiver.wsgi, handler_class=_Quiet) as hooks:
+        threading.Thread(target=hooks.serve_forever, daemon=True).start()
+        monkeypatch.chdir(tmp_path)
+        assert fake_server.stdout is not None
+        url = fake_server.stdout.readline().strip()
+        generate = [*FAST_POLL, "--base-url", url, "--api-key", "k", "generate", PROMPT]
+        # TEST-NET-1 is not this machine: not sent there.
+        elsewhere = main([*generate, "--webhook-url", "http://192.0.2.1/hook"])
+        here = main([*generate, "--webhook-url", f"http://127.0.0.1:{hooks.server_port}/hook"])
+        fake_server.send_signal(signal.SIGINT)
+        _, stderr = finished(fake_server)
+        hooks.shutdown()
+
+    assert (elsewhere, here) == (ExitCode.OK, ExitCode.OK)
+    assert seen[-1] == "COMPLETED"  # each verified with the secret the server announced
+    assert f"signed with the secret {DEFAULT_WEBHOOK_SECRET!r}" in stderr
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No access log in the test's output."""
 
 
 def test_fake_server_on_a_taken_port(capsys: pytest.CaptureFixture[str]) -> None:

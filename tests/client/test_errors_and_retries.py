@@ -353,3 +353,24 @@ def test_a_batch_waits_for_the_task_an_answer_off_the_spec_names_and_never_makes
     assert first.task.task_id == TASK_ID
     assert second.recorded
     assert server.count("POST") == 1
+
+
+def test_a_list_answered_404_blames_the_base_url_not_a_task(
+    make_client: Any, server: ScriptedServer
+) -> None:
+    server.on("GET", json_response(404, {"message": "Not Found"}))
+    with pytest.raises(NotFoundError) as caught:
+        make_client(max_retries=0).list()
+    assert "The API is not at base_url: pass its root" in str(caught.value)
+    assert "No such task" not in str(caught.value)
+
+
+def test_a_message_that_ends_its_sentence_is_not_given_a_second_full_stop(
+    make_client: Any, server: ScriptedServer
+) -> None:
+    server.on("GET", json_response(503, {"message": "Please try again later."}))
+    with pytest.raises(ServerError) as caught:
+        make_client(max_retries=0).get(TASK_ID)
+    assert (
+        str(caught.value) == "HTTP 503: Please try again later. The service failed: try again later"
+    )

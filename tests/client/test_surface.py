@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,6 +15,9 @@ import nano_banana_pro
 from nano_banana_pro import AsyncNanoBananaPro, NanoBananaPro, NanoBananaProError
 from nano_banana_pro.request import build_create_request
 from tests.client.conftest import API_KEY, TASK_ID, ScriptedServer, json_response, task_body
+
+#: The test process's environment without MAGNIFIC_ settings.
+CLEAN_ENV = {name: value for name, value in os.environ.items() if not name.startswith("MAGNIFIC")}
 
 
 @pytest.mark.parametrize(
@@ -77,6 +83,28 @@ def restore_logger() -> Any:
     yield
     logger.setLevel(level)
     logger.handlers[:] = handlers
+
+
+@pytest.mark.usefixtures("restore_logger")
+def test_an_unknown_log_level_warns_and_logs_nothing(
+    make_client: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MAGNIFIC_LOG", "verbose")
+    with pytest.warns(RuntimeWarning, match="MAGNIFIC_LOG='verbose' is not one of debug"):
+        make_client()
+    assert logging.getLogger("nano_banana_pro").level == logging.NOTSET
+
+
+def test_warnings_are_not_printed_until_the_program_configures_logging() -> None:
+    """The logger's own handler is a NullHandler: Python's last-resort stderr printer stays out."""
+    code = (
+        "import logging, nano_banana_pro._logging as l; "
+        "l.logger.warning('a delivery refused'); print('done')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=CLEAN_ENV
+    )
+    assert (result.stdout, result.stderr) == ("done\n", "")
 
 
 @pytest.mark.usefixtures("restore_logger")

@@ -10,10 +10,18 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from .._base import ClientCore
+from .._config import DEFAULT_BASE_URL
 from .._polling import WaitState
 from .._retry import RetryPolicy, certainly_not_acted_on
 from .._seam import request_deadline
-from ..errors import APITimeoutError, NanoBananaProError, RateLimitError, about_task
+from ..errors import (
+    APITimeoutError,
+    NanoBananaProError,
+    NotFoundError,
+    RateLimitError,
+    about_task,
+    rehint,
+)
 from ..task import Task
 from .retry import call_with_retries
 from .seam import ServiceApi
@@ -88,7 +96,11 @@ class Calls:
         Raises:
             NanoBananaProError: the list failed for good.
         """
-        return self._call(self._api.list, policy=policy, idempotent=True, deadline=deadline)
+        try:
+            return self._call(self._api.list, policy=policy, idempotent=True, deadline=deadline)
+        except NotFoundError as error:  # no task involved: the API is elsewhere
+            rehint(error, f"the API is not at base_url: pass its root, such as {DEFAULT_BASE_URL}")
+            raise
 
     def poll(self, state: WaitState) -> Task:
         """One poll of a wait: its task's own GET, never past the wait's deadline.

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .._batch import BatchResult, prepare_batch
 from .._config import DEFAULT_RATE_LIMIT, DEFAULT_WAIT_TIMEOUT
 from .._download import target_folder
@@ -52,8 +54,9 @@ FILE: one prompt per line, or one JSON object per line with the parameters of ge
   {{"prompt": "A red fox", "aspect_ratio": "16:9", "resolution": "4K",
    "reference_images": ["https://example.com/fox.png"], "webhook_url": "https://...",
    "extra_body": {{"seed": 42}}}}
-  Blank lines and lines starting with # are skipped. Invalid lines are all reported, with
-  their line numbers, before anything is sent; the others run.
+  A line starting with {{ or [ is JSON (so is a "quoted" prompt, when it parses). Blank lines
+  and lines starting with # are skipped. Invalid lines (JSON that does not parse included) are
+  all reported, with their line numbers, before anything is sent; the others run.
 
 ledger: FILE{LEDGER_SUFFIX} beside FILE (--ledger to choose) records each item by its content:
   its intent before the billed create, its task id right after. One run at a time: a second run
@@ -140,7 +143,10 @@ def run(args: argparse.Namespace) -> int:
     ledger_path = Path(args.ledger or f"{source}{LEDGER_SUFFIX}")
     results = Path(args.results or f"{source}{RESULTS_SUFFIX}")
     requests = with_webhook_url([item.parameters for item in items], args.webhook_url)
-    prepared = prepare_batch(requests)
+    prepared = [  # a line that cannot be read is invalid for the reason it cannot
+        request if item.error is None else attrs.evolve(request, error=item.error)
+        for item, request in zip(items, prepare_batch(requests), strict=True)
+    ]
     resume = _resume_command(args)
     out = target_folder(args.out)  # before anything is sent
     _check_results(results)
@@ -225,6 +231,9 @@ def _collect(
     """`on_result`: keep each result, show it (invalid items were shown already), refresh."""
 
     def collect(result: BatchResult) -> None:
+        unreadable = items[result.index].error
+        if unreadable is not None:
+            result = attrs.evolve(result, error=unreadable)
         finished[result.index] = result
         if result.key:
             show(describe(items[result.index], result), result.ok)

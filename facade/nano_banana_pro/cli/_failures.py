@@ -131,10 +131,13 @@ _CLI_WORDING: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
         (r"\bapi_key: ", "the API key (--api-key or MAGNIFIC_API_KEY): "),
         (r"\bout_dir\b", "--out"),
         (r"\bbase_url\b", "--base-url"),
+        (r"\bprompt=\.\.\.", "the prompt (the first argument)"),
+        (r"RateLimit\(shared=\.\.\.\)", "--rate-file"),
         (r"\b([a-z_]+)=(?:True|\.\.\.)", _flag),  # overwrite=True, api_key=..., aspect_ratio=...
         (r"; raise timeout= if this persists", "; try again later"),
         (r", or raise max_retries", ", or try again later"),
         (r"; see invalid_params", ""),
+        (r"\brequests\[\d+\](?:: |\.)", ""),  # the item's line number is beside it
     )
 )
 
