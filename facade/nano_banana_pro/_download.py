@@ -22,9 +22,10 @@ from ._files import open_temporary, remove_stale_temporaries
 from ._translate import error_from_response
 from ._url_checks import unconnectable
 from .errors import DownloadError, InvalidRequestError, OutputError
+from .sidecar import sidecar_path
 from .task import Task
 
-__all__ = ["ImageTarget", "cleanup_on_failure", "plan_downloads"]
+__all__ = ["ImageTarget", "cleanup_on_failure", "plan_downloads", "remove_on_failure"]
 
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -142,11 +143,17 @@ class ImageTarget:
 
         Raises:
             NanoBananaProError: the image host answered with an error (body already read).
-            DownloadError: the target exists and overwrite was not asked for.
+            DownloadError: the answer is a page (text, JSON), or the target exists and
+                overwrite was not asked for.
         """
         if not response.is_success:
             raise error_from_response(response)
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type.startswith("text/") or content_type == "application/json":
+            raise DownloadError(
+                f"the image host answered with a {content_type} page, not an image: get() the "
+                "task again for fresh image URLs"
+            )
         extension = _EXTENSIONS.get(content_type) or _extension_from_url(url)
         self.path = self._folder / f"{self._stem}{extension}"
         self.written = 0
@@ -171,7 +178,7 @@ class ImageTarget:
                 host encoded the image (it is saved decoded, and checked as sent).
 
         Raises:
-            DownloadError: fewer or more bytes than Content-Length.
+            DownloadError: no bytes, or fewer or more than Content-Length.
             OutputError: the target appeared, or the disk refused (full, no permission).
         """
         if self.path is None or self._temp_path is None:
@@ -183,6 +190,8 @@ class ImageTarget:
             handle.close()
         if not self._encoded:
             received = self.written
+        if self.written == 0:
+            raise DownloadError("the image host sent an empty body, not an image; try again")
         if self._expected_size is not None and received != self._expected_size:
             raise DownloadError(
                 f"image cut short: got {received} of {self._expected_size} bytes; try again"
@@ -258,4 +267,18 @@ def cleanup_on_failure(target: ImageTarget) -> Iterator[list[IO[bytes]]]:
         yield slot
     except BaseException:
         target.discard(slot[0] if slot else None)
+        raise
+
+
+@contextlib.contextmanager
+def remove_on_failure() -> Iterator[list[Path]]:
+    """The images a download saved, removed with their sidecars if it then fails (all or none)."""
+    saved: list[Path] = []
+    try:
+        yield saved
+    except BaseException:
+        for path in saved:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+                sidecar_path(path).unlink(missing_ok=True)
         raise

@@ -149,3 +149,21 @@ def test_extra_body_overwriting_an_option_exits_2_with_nothing_sent(
     assert result.returncode == 2
     assert "extra_body.resolution: is a declared parameter" in result.stderr
     assert fake.requests == []
+
+
+def test_what_the_service_sends_is_shown_never_obeyed_by_the_terminal(
+    cli: Cli, fake: FakeMagnific
+) -> None:
+    hostile = "DONE\x1b]0;pwned\x07\x1b[2J\x9b"
+    task_id = cli.run("generate", PROMPT, "--no-wait").stdout.strip()
+    fake.unknown_status_next(hostile, count=3)
+
+    status = cli.run("status", task_id)
+    waited = cli.run("wait", task_id, "--timeout", "0.5")
+
+    for text in (status.stdout, waited.stderr):
+        assert "\x1b" not in text
+        assert "\x07" not in text
+        assert "\x9b" not in text
+    assert f"{task_id} DONE\\x1b]0;pwned\\x07\\x1b[2J\\x9b" in status.stdout
+    assert f"task {task_id}: DONE\\x1b]0;pwned" in waited.stderr  # its progress line

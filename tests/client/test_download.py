@@ -11,6 +11,7 @@ import pytest
 
 from nano_banana_pro import (
     APIConnectionError,
+    APIError,
     DownloadError,
     InvalidRequestError,
     NotFoundError,
@@ -210,3 +211,36 @@ def test_an_out_dir_that_cannot_be_created_is_a_clear_error(client: Any, tmp_pat
     blocker.write_text("x")
     with pytest.raises(InvalidRequestError, match="cannot create"):
         client.download(completed(), blocker / "sub")
+
+
+def test_a_task_s_images_are_saved_all_or_none_so_the_same_call_can_be_made_again(
+    make_client: Any, server: ScriptedServer, tmp_path: Path
+) -> None:
+    urls = (IMAGE_URL, "https://cdn.example.com/b.png")
+    server.on("IMAGE", image(), json_response(500, {"message": "down"}))
+    client = make_client(max_retries=0)
+    with pytest.raises(APIError):
+        client.download(completed(*urls), tmp_path)
+    assert leftovers(tmp_path) == []  # the first image and its sidecar are gone again
+
+    server.on("IMAGE", image())
+    paths = client.download(completed(*urls), tmp_path)  # no "exists; pass overwrite=True"
+    assert [path.name for path in paths] == [f"{TASK_ID}_0.png", f"{TASK_ID}_1.png"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        image(b"<html><body>Sign in to continue</body></html>", "text/html; charset=utf-8"),
+        image(b'{"error": "expired"}', "application/json"),
+        image(b"", "image/png"),
+    ],
+    ids=["html", "json", "empty"],
+)
+def test_a_page_or_an_empty_body_is_not_saved_as_an_image(
+    make_client: Any, server: ScriptedServer, tmp_path: Path, answer: httpx.Response
+) -> None:
+    server.on("IMAGE", answer)
+    with pytest.raises(DownloadError, match="not an image"):
+        make_client(max_retries=0).download(completed(), tmp_path)
+    assert leftovers(tmp_path) == []

@@ -9,7 +9,13 @@ from pathlib import Path
 import attrs
 
 from .._config import DOWNLOAD_DEADLINE
-from .._download import CHUNK_SIZE, ImageTarget, cleanup_on_failure, plan_downloads
+from .._download import (
+    CHUNK_SIZE,
+    ImageTarget,
+    cleanup_on_failure,
+    plan_downloads,
+    remove_on_failure,
+)
 from .._retry import RetryPolicy
 from .._seam import request_deadline, translated_failures
 from ..clock import Clock
@@ -40,22 +46,25 @@ class AsyncDownloader:
     ) -> list[Path]:
         """Each image of a COMPLETED task, saved into `out_dir`; its sidecar beside it.
 
+        All of them or none: when one fails, those saved before it are removed again, so that
+        the same call can be made again.
+
         Raises:
             InvalidRequestError: the task has not COMPLETED, or `out_dir` is not a folder.
             DownloadError: a refused URL, a body cut short, a file in the way (`OutputError`).
             APIError: the image host answered with an error.
             APIConnectionError: the image host could not be reached.
         """
-        with about_task(task.task_id):
-            return [
-                await call_with_retries(
+        with about_task(task.task_id), remove_on_failure() as saved:
+            for url, target in plan_downloads(task, out_dir, overwrite=overwrite):
+                path = await call_with_retries(
                     partial(self._save_one, task, url, target, provenance),
                     policy=self.policy,
                     clock=self.clock,
                     idempotent=True,
                 )
-                for url, target in plan_downloads(task, out_dir, overwrite=overwrite)
-            ]
+                saved.append(path)
+            return saved
 
     async def _save_one(
         self, task: Task, url: str, target: ImageTarget, provenance: Provenance | None

@@ -20,7 +20,7 @@ from ..gallery import cards_from_records, write_gallery
 from ..ledger import TaskLedger
 from ._batch_file import Item
 from ._failures import ExitCode, cli_wording, describe_error, exit_code_for
-from ._output import print_files, print_json
+from ._output import print_files, print_json, printable
 
 __all__ = [
     "LiveGallery",
@@ -144,7 +144,7 @@ def describe(item: Item, result: BatchResult) -> str:
         text += f": {describe_error(result.error)}"
     if result.recorded:
         text += " (recorded by an earlier run)"
-    return text
+    return printable(text)
 
 
 def report(

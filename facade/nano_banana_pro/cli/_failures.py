@@ -30,6 +30,7 @@ from ..errors import (
     TaskFailedError,
     WaitTimeoutError,
 )
+from ._output import printable
 
 __all__ = [
     "PROG",
@@ -154,14 +155,14 @@ def describe_error(error: BaseException) -> str:
     text = " ".join(str(error).split())
     if isinstance(error, BadRequestError) and error.invalid_params:
         text += " (" + "; ".join(f"{name}: {reason}" for name, reason in error.invalid_params) + ")"
-    return cli_wording(text)
+    return printable(cli_wording(text))
 
 
 def report_failure(error: BaseException, *, debug: bool, redact: Redactor) -> ExitCode:
     """Print the error as one line on stderr (after its traceback with --debug); its exit code."""
     if debug:
         sys.stderr.write(redact("".join(traceback.format_exception(error))))
-    sys.stderr.write(redact(f"{PROG}: error: {_describe(error)}\n"))
+    sys.stderr.write(redact(f"{PROG}: error: {printable(_describe(error))}\n"))
     sys.stderr.flush()
     return exit_code_for(error)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,18 @@ from typing import Any
 
 from ..task import Task
 
-__all__ = ["print_files", "print_json", "print_tasks", "task_json"]
+__all__ = ["print_files", "print_json", "print_tasks", "printable", "task_json"]
+
+#: Control characters (C0 but tab and newline, DEL, C1): what could drive a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    r"""`text` with its control characters as escapes (`\x1b`): never obeyed by the terminal.
+
+    What the service sends (a status, an id, a message) is shown as it is, not run.
+    """
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
 
 
 def task_json(
@@ -41,9 +53,9 @@ def print_json(document: object) -> None:
 def print_tasks(tasks: Sequence[Task]) -> None:
     """`<task_id> <STATUS>` per task, each image URL below its task."""
     for task in tasks:
-        sys.stdout.write(f"{task.task_id} {task.status}\n")
+        sys.stdout.write(printable(f"{task.task_id} {task.status}") + "\n")
         for url in task.generated:
-            sys.stdout.write(f"  {url}\n")
+            sys.stdout.write(printable(f"  {url}") + "\n")
     sys.stdout.flush()
 
 

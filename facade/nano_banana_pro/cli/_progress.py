@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 import attrs
 
 from ..task import Task
+from ._output import printable
 
 __all__ = [
     "BarDisplay",
@@ -73,8 +74,8 @@ def _rich_installed() -> bool:
 
 
 def describe(task: Task) -> str:
-    """`task <id>: <STATUS>`, the text every display shows."""
-    return f"task {task.task_id}: {task.status}"
+    """`task <id>: <STATUS>`, the text every display shows (control characters escaped)."""
+    return printable(f"task {task.task_id}: {task.status}")
 
 
 class LineDisplay:
