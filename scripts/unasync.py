@@ -22,6 +22,8 @@ SOURCE, TARGET = PACKAGE / "_async", PACKAGE / "_sync"
 
 SUBSTITUTIONS = [
     (r"Awaitable\[((?:[^\[\]]|\[[^\[\]]*\])+)\]", r"\1"),  # one level of brackets inside
+    (r"AsyncByteStream", "SyncByteStream"),
+    (r"__aiter__", "__iter__"),
     (r"Async([A-Z]\w*)", r"\1"),
     (r"async def", "def"),
     (r"async with", "with"),

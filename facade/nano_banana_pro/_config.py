@@ -18,6 +18,9 @@ DEFAULT_BASE_URL = "https://api.magnific.com"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 #: An image download is done within this many seconds overall, however slowly it trickles.
 DOWNLOAD_DEADLINE = 300.0
+#: The largest API answer read, in bytes as sent: a list of 100,000 tasks is about 10 MB; a
+#: server that sends more (or for ever) gets an `APIResponseValidationError`, not the memory.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 #: Retries per call (a create only when the service certainly did not act on it).
 DEFAULT_MAX_RETRIES = 2
 #: Seconds before the first retry (before jitter); it doubles per retry up to the cap.

@@ -239,6 +239,39 @@ def test_a_task_id_is_kept_exactly_as_sent(make_client: Callable[..., Any]) -> N
     assert task.raw["task_id"] == upper
 
 
+def endless_body(status: int) -> Action:
+    """A chunked body that never ends (until the client hangs up)."""
+
+    def act(connection: socket.socket, stopping: threading.Event) -> bool:
+        head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
+        connection.sendall(f"{head}transfer-encoding: chunked\r\n\r\n".encode())
+        chunk = b"[" * 65536
+        while not stopping.is_set():
+            try:
+                connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:  # the client gave up: as it should
+                return False
+        return False
+
+    return act
+
+
+@pytest.mark.parametrize("status", [200, 500])
+@pytest.mark.parametrize("op", ["create", "list"])
+def test_an_endless_answer_is_refused_at_its_limit_not_read_into_memory(
+    make_client: Callable[..., Any], leak_guard: LeakGuard, status: int, op: str
+) -> None:
+    with serve(lambda request: endless_body(status)) as server:
+        api = client(make_client, server)
+        started = time.monotonic()
+        with pytest.raises(APIResponseValidationError, match="body is over 67108864 bytes"):
+            api.create("A raccoon") if op == "create" else api.list()
+    assert time.monotonic() - started < 20  # stopped at 64 MiB, long before the 30 s deadline
+    # A create is never sent again (it may have made the task); a list is retried on a 5xx.
+    assert len(server.requests) == (3 if op == "list" and status >= 500 else 1)
+    leak_guard.assert_clean(api)
+
+
 # --- 8. a key the server echoes back is still secret ----------------------------------------
 
 

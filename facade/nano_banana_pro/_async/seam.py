@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Generic, TypeVar
 
@@ -20,7 +20,7 @@ from nano_banana_pro_api.api.text_to_image import (
 )
 from nano_banana_pro_api.models import CreateImageRequest
 
-from .._config import user_agent
+from .._config import MAX_ANSWER_BYTES, user_agent
 from .._salvage import keep_answer, salvaged_task_id
 from .._seam import (
     before_request,
@@ -34,7 +34,7 @@ from .._seam import (
 from .._synchronization import arunning_loop
 from .._translate import IMAGE_REQUEST, error_from_response
 from .._url_checks import unconnectable
-from ..errors import DownloadError, InvalidRequestError
+from ..errors import APIResponseValidationError, DownloadError, InvalidRequestError
 from ..task import Task
 
 __all__ = ["AsyncImageHost", "AsyncLoopBinding", "AsyncServiceApi"]
@@ -46,8 +46,39 @@ async def _request_hook(request: httpx.Request) -> None:
     before_request(request)
 
 
+class AsyncBoundedStream(httpx.AsyncByteStream):
+    """An answer's body, refused once it passes `MAX_ANSWER_BYTES` (as sent, before decoding)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, *, status_code: int) -> None:
+        self._stream = stream
+        self._status_code = status_code
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """The body's chunks, as they come.
+
+        Raises:
+            APIResponseValidationError: the body passed the limit (the rest is not read).
+        """
+        seen = 0
+        async for chunk in self._stream:
+            seen += len(chunk)
+            if seen > MAX_ANSWER_BYTES:
+                raise APIResponseValidationError(
+                    f"the answer's body is over {MAX_ANSWER_BYTES} bytes: not one the spec "
+                    "describes",
+                    status_code=self._status_code,
+                )
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Close the body's stream."""
+        await self._stream.aclose()
+
+
 async def _response_hook(response: httpx.Response) -> None:
     """Raise this package's error for an error status, before the generated code parses it."""
+    if isinstance(response.stream, httpx.AsyncByteStream):  # a transport's own body stream
+        response.stream = AsyncBoundedStream(response.stream, status_code=response.status_code)
     if not response.is_success:
         try:
             await response.aread()

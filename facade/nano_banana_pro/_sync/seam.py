@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Generic, TypeVar
 
@@ -22,7 +22,7 @@ from nano_banana_pro_api.api.text_to_image import (
 )
 from nano_banana_pro_api.models import CreateImageRequest
 
-from .._config import user_agent
+from .._config import MAX_ANSWER_BYTES, user_agent
 from .._salvage import keep_answer, salvaged_task_id
 from .._seam import (
     before_request,
@@ -36,7 +36,7 @@ from .._seam import (
 from .._synchronization import running_loop
 from .._translate import IMAGE_REQUEST, error_from_response
 from .._url_checks import unconnectable
-from ..errors import DownloadError, InvalidRequestError
+from ..errors import APIResponseValidationError, DownloadError, InvalidRequestError
 from ..task import Task
 
 __all__ = ["ImageHost", "LoopBinding", "ServiceApi"]
@@ -48,8 +48,39 @@ def _request_hook(request: httpx.Request) -> None:
     before_request(request)
 
 
+class BoundedStream(httpx.SyncByteStream):
+    """An answer's body, refused once it passes `MAX_ANSWER_BYTES` (as sent, before decoding)."""
+
+    def __init__(self, stream: httpx.SyncByteStream, *, status_code: int) -> None:
+        self._stream = stream
+        self._status_code = status_code
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The body's chunks, as they come.
+
+        Raises:
+            APIResponseValidationError: the body passed the limit (the rest is not read).
+        """
+        seen = 0
+        for chunk in self._stream:
+            seen += len(chunk)
+            if seen > MAX_ANSWER_BYTES:
+                raise APIResponseValidationError(
+                    f"the answer's body is over {MAX_ANSWER_BYTES} bytes: not one the spec "
+                    "describes",
+                    status_code=self._status_code,
+                )
+            yield chunk
+
+    def close(self) -> None:
+        """Close the body's stream."""
+        self._stream.close()
+
+
 def _response_hook(response: httpx.Response) -> None:
     """Raise this package's error for an error status, before the generated code parses it."""
+    if isinstance(response.stream, httpx.SyncByteStream):  # a transport's own body stream
+        response.stream = BoundedStream(response.stream, status_code=response.status_code)
     if not response.is_success:
         try:
             response.read()
