@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -19,15 +20,18 @@ from .errors import APIResponseValidationError
 
 __all__ = ["keep_answer", "salvaged_task_id"]
 
-#: The longest id kept: a longer one is no id (and would flood the error's text).
-_MAX_ID_CHARS = 200
+#: What a kept id may be: a UUID, or another short id of letters, digits and `._:-` (a longer or
+#: odder one is no id, and would flood or garble the error's text).
+_ID_LIKE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 #: The answers of the create running in this context, kept by the response hook.
 _answers: ContextVar[list[httpx.Response] | None] = ContextVar("create_answers", default=None)
 
 
 @contextlib.contextmanager
-def salvaged_task_id() -> Iterator[None]:
+def salvaged_task_id(*, api_key: str) -> Iterator[None]:
     """Keep the create's answer; an `APIResponseValidationError` gets the task id it names.
+
+    An id that holds the key (the service echoing it) is no id: it is not kept.
 
     Raises:
         APIResponseValidationError: with `task_id` set when the answer names one.
@@ -38,7 +42,8 @@ def salvaged_task_id() -> Iterator[None]:
         yield
     except APIResponseValidationError as error:
         if error.task_id is None and answers:
-            error.task_id = _task_id_in(answers[-1])
+            task_id = _task_id_in(answers[-1])
+            error.task_id = None if task_id is None or api_key in task_id else task_id
         raise
     finally:
         _answers.reset(token)
@@ -57,6 +62,4 @@ def _task_id_in(response: httpx.Response) -> str | None:
         task_id = json.loads(response.content)["data"]["task_id"]
     except (httpx.ResponseNotRead, ValueError, KeyError, TypeError, RecursionError):
         return None
-    if isinstance(task_id, str) and task_id.strip() and len(task_id) <= _MAX_ID_CHARS:
-        return task_id
-    return None
+    return task_id if isinstance(task_id, str) and _ID_LIKE.fullmatch(task_id) else None

@@ -25,9 +25,8 @@ import httpx
 from nano_banana_pro_api import AuthenticatedClient
 
 from ._config import API_KEY_HEADER, user_agent
-from ._redaction import redact_json
-from ._translate import error_from_transport
-from .errors import APIResponseValidationError, DownloadError, NanoBananaProError
+from ._redaction import redact, redact_json
+from .errors import APIResponseValidationError
 from .task import Task
 
 if TYPE_CHECKING:
@@ -44,7 +43,6 @@ __all__ = [
     "ssl_context",
     "task_from",
     "tasks_from",
-    "translated_failures",
 ]
 
 logger = logging.getLogger("nano_banana_pro")
@@ -165,10 +163,11 @@ def task_from(response: Response[Any], *, api_key: str, asked: str | None = None
     from nano_banana_pro_api.models import TaskDetailResponse
 
     if not isinstance(response.parsed, TaskDetailResponse):
-        raise _unexpected(response, "no task in the answer")
+        raise _unexpected(response, "no task in the answer", api_key=api_key)
     task = Task.from_payload(_unechoed(json.loads(response.content)["data"], response, api_key))
     if asked is not None and task.task_id.casefold() != asked.casefold():
-        raise _unexpected(response, f"the answer is about task {task.task_id}, not {asked}")
+        problem = f"the answer is about task {task.task_id}, not {asked}"
+        raise _unexpected(response, problem, api_key=api_key)
     return task
 
 
@@ -181,52 +180,34 @@ def tasks_from(response: Response[Any], *, api_key: str) -> list[Task]:
     from nano_banana_pro_api.models import TaskListResponse
 
     if not isinstance(response.parsed, TaskListResponse):
-        raise _unexpected(response, "no task list in the answer")
+        raise _unexpected(response, "no task list in the answer", api_key=api_key)
     data = _unechoed(json.loads(response.content)["data"], response, api_key)
     return [Task.from_payload(item) for item in data]
 
 
 def _unechoed(data: Any, response: Response[Any], api_key: str) -> Any:
-    """`data` with the key masked, when the answer holds it (one scan of the body first)."""
-    if api_key.encode("utf-8") not in response.content:
+    """`data` with the key masked, when the answer may hold it.
+
+    One scan of the body first: without the key's bytes and without a backslash (a JSON escape
+    could spell it), the parsed data cannot hold it.
+    """
+    if api_key.encode("utf-8") not in response.content and b"\\" not in response.content:
         return data
     return redact_json(data, [api_key])
 
 
-def _unexpected(response: Response[Any], problem: str) -> APIResponseValidationError:
+def _unexpected(
+    response: Response[Any], problem: str, *, api_key: str
+) -> APIResponseValidationError:
+    """The error for an answer that parsed but holds no task; its body's start, key masked."""
+    start = response.content[: _BODY_KEPT + len(api_key)].decode("utf-8", "replace")
     return APIResponseValidationError(
-        problem,
-        status_code=int(response.status_code),
-        body=response.content[:500].decode("utf-8", "replace"),
+        problem, status_code=int(response.status_code), body=redact(start, [api_key])[:_BODY_KEPT]
     )
 
 
-def _invalid_shape(error: Exception) -> APIResponseValidationError:
-    if isinstance(error, RecursionError):
-        problem = "is JSON nested too deeply to read"
-    elif isinstance(error, httpx.DecodingError):
-        problem = "cannot be decoded as its Content-Encoding says"
-    elif isinstance(error, json.JSONDecodeError):
-        problem = "is not JSON"
-    else:
-        problem = "does not match the spec"
-    return APIResponseValidationError(
-        f"the answer {problem} ({type(error).__name__}: {error})",
-        status_code=200,
-        hint="Report this if it persists; the service may have changed",
-    )
-
-
-#: What reading a body of the wrong shape raises: the generated models, `json`, httpx's decoders.
-_SHAPE_ERRORS = (
-    KeyError,
-    TypeError,
-    ValueError,
-    AttributeError,
-    RecursionError,
-)
-
-
+#: How much of an answer that holds no task an error keeps (`.body`).
+_BODY_KEPT = 500
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 
@@ -244,36 +225,10 @@ def point_at_api(
     http_client.timeout = timeout
     # Never follow a redirect from the API: the key must not travel to another origin.
     http_client.follow_redirects = False
+    # Answers as sent: the 64 MiB cap on an answer then bounds its memory too (a gzip body of
+    # 64 MiB could hold gigabytes); the API's answers are small JSON.
+    http_client.headers["Accept-Encoding"] = "identity"
     if http_client.headers.get("User-Agent", "").startswith("python-httpx/"):  # not the caller's
         http_client.headers["User-Agent"] = user_agent()
     http_client.event_hooks = hooks
     return http_client
-
-
-@contextlib.contextmanager
-def translated_failures(*, downloading: bool = False) -> Iterator[None]:
-    """Turn transport errors and malformed bodies into this package's errors.
-
-    Raises:
-        NanoBananaProError: the translated failure (`DownloadError` for an image's body).
-    """
-    try:
-        yield
-    except NanoBananaProError:
-        raise
-    except httpx.TransportError as error:
-        raise error_from_transport(error) from error
-    except httpx.TooManyRedirects as error:  # only downloads follow redirects
-        raise DownloadError(
-            f"the image host redirected too many times ({error}); get() the task again for "
-            "fresh image URLs"
-        ) from error
-    except httpx.DecodingError as error:
-        if not downloading:
-            raise _invalid_shape(error) from error
-        raise DownloadError(
-            f"the image's body cannot be decoded as its Content-Encoding says ({error}); try "
-            "again, or get() the task for fresh image URLs"
-        ) from error
-    except _SHAPE_ERRORS as error:
-        raise _invalid_shape(error) from error

@@ -6,11 +6,12 @@ import contextlib
 import email.utils
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
-from ._config import API_KEY_HEADER
+from ._config import API_KEY_HEADER, MAX_ANSWER_BYTES
 from ._redaction import redact, redact_json
 from .errors import (
     APIConnectionError,
@@ -19,6 +20,8 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    DownloadError,
+    NanoBananaProError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -42,7 +45,7 @@ STATUS_TABLE: dict[int, tuple[type[APIError], str]] = {
 }
 _HINT_CLIENT_ERROR = "The service refused the request"
 _HINT_SERVER_ERROR = "The service failed: try again later"
-_HINT_IMAGE_REFUSED = "The image host refused it: get() the task again for fresh image URLs"
+_HINT_IMAGE_REFUSED = "The image host refused it: its URL may have expired, get() the task again"
 _HINT_IMAGE_FAILED = "The image host failed: try again later"
 #: The extension an image request carries the key in, to mask it in errors: it is not sent.
 IMAGE_REQUEST = "nano_banana_pro.image_request"
@@ -52,15 +55,16 @@ _BODY_EXCERPT = 500
 _MESSAGE_LIMIT = 300
 
 
-def error_from_response(response: httpx.Response, *, body_unreadable: bool = False) -> APIError:
-    """The error for a response that is not a success, or not JSON. Its body must be read.
+def error_from_response(response: httpx.Response, *, unreadable: str | None = None) -> APIError:
+    """The error for a response that is not a success, or not JSON; its body read, or not.
+
+    When the body could not be read, `unreadable` says why, and stands for it.
 
     The API key is masked in what the error keeps of the body, should the server echo it.
     """
     secrets = _secrets_of(response.request)
-    if body_unreadable:
-        encoding = response.headers.get("content-encoding", "its encoding")
-        body, message = None, f"{response.reason_phrase or 'error'} (a body not in {encoding})"
+    if unreadable is not None:
+        body, message = None, f"{response.reason_phrase or 'error'} ({unreadable})"
     else:
         body, message = _describe_body(response)
     body, message = redact_json(body, secrets), redact(message, secrets)
@@ -75,8 +79,8 @@ def error_from_response(response: httpx.Response, *, body_unreadable: bool = Fal
         )
     else:
         error_class, hint = STATUS_TABLE.get(status, _fallback(status))
-        if IMAGE_REQUEST in response.request.extensions:  # not the API: none of its hints
-            hint = _HINT_IMAGE_FAILED if status >= 500 else _HINT_IMAGE_REFUSED
+        if IMAGE_REQUEST in response.request.extensions:  # not the API: none of its meanings
+            error_class, hint = _image_host_error(status)
         error = error_class(
             message,
             status_code=status,
@@ -86,6 +90,15 @@ def error_from_response(response: httpx.Response, *, body_unreadable: bool = Fal
         )
     error.request = sent_request(response.request)
     return error
+
+
+def _image_host_error(status: int) -> tuple[type[APIError], str]:
+    """The error for an image host's answer: a 404 or 403 is an expired URL, not a task."""
+    if status >= 500:
+        return ServerError, _HINT_IMAGE_FAILED
+    if status == 429:
+        return RateLimitError, _HINT_IMAGE_FAILED
+    return APIError, _HINT_IMAGE_REFUSED
 
 
 def _fallback(status: int) -> tuple[type[APIError], str]:
@@ -184,3 +197,78 @@ def sent_request(request: httpx.Request) -> SentRequest:
     except (ValueError, httpx.RequestNotRead):
         body = None
     return SentRequest(method=request.method, url=str(request.url), json=body)
+
+
+def _invalid_shape(error: Exception, *, api_key: str | None) -> APIResponseValidationError:
+    if isinstance(error, RecursionError):
+        problem = "is JSON nested too deeply to read"
+    elif isinstance(error, httpx.DecodingError):
+        problem = "cannot be decoded as its Content-Encoding says"
+    elif isinstance(error, json.JSONDecodeError):
+        problem = "is not JSON"
+    else:
+        problem = "does not match the spec"
+    detail = redact(f"{type(error).__name__}: {error}", [api_key])
+    return APIResponseValidationError(
+        f"the answer {problem} ({detail})",
+        status_code=200,
+        hint="Report this if it persists; the service may have changed",
+    )
+
+
+#: What reading a body of the wrong shape raises: the generated models, `json`, httpx's decoders.
+_SHAPE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+)
+
+
+class AnswerTooLargeError(Exception):
+    """An answer's body passed `MAX_ANSWER_BYTES`: `translated_failures` makes it typed."""
+
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+        super().__init__(f"a body over {MAX_ANSWER_BYTES} bytes, not read past that")
+
+
+@contextlib.contextmanager
+def translated_failures(*, api_key: str | None = None, downloading: bool = False) -> Iterator[None]:
+    """Turn transport errors and malformed bodies into this package's errors.
+
+    `api_key` is masked in what a malformed body's error quotes of it.
+
+    Raises:
+        NanoBananaProError: the translated failure (`DownloadError` for an image's body).
+    """
+    try:
+        yield
+    except NanoBananaProError:
+        raise
+    except AnswerTooLargeError as error:  # a success's body: an error's became its status's
+        raise APIResponseValidationError(
+            f"the answer is not one the spec describes ({error})", status_code=error.status_code
+        ) from None
+    except httpx.TransportError as error:
+        raise error_from_transport(error) from error
+    except httpx.TooManyRedirects as error:  # only downloads follow redirects
+        raise DownloadError(
+            f"the image host redirected too many times ({error}); get() the task again for "
+            "fresh image URLs"
+        ) from error
+    except httpx.DecodingError as error:
+        if not downloading:
+            raise _invalid_shape(error, api_key=api_key) from error
+        raise DownloadError(
+            f"the image's body cannot be decoded as its Content-Encoding says ({error}); try "
+            "again, or get() the task for fresh image URLs"
+        ) from error
+    except _SHAPE_ERRORS as error:
+        if downloading:  # httpx could not use what the image host sent (a redirect's host)
+            raise DownloadError(
+                f"the image host's answer cannot be followed ({type(error).__name__}: {error}); "
+                "get() the task again for fresh image URLs"
+            ) from error
+        raise _invalid_shape(error, api_key=api_key) from error

@@ -490,6 +490,7 @@ def test_a_line_that_cannot_be_read_is_one_invalid_item_and_the_others_run(
         "[1, 2]",  # JSON, not an object
         '"A fox, quoted"',  # a JSON string: its prompt
         '"Hello," said the owl',  # not JSON: a prompt as written
+        "[Draft] A heron",  # not JSON either
         "A red fox",
         "x",  # read, and refused by the checks
     )
@@ -500,18 +501,19 @@ def test_a_line_that_cannot_be_read_is_one_invalid_item_and_the_others_run(
     invalid = [line for line in run.err.splitlines() if ": invalid: " in line]
     assert invalid[0].startswith("item 0 (line 1): invalid: this line: not valid JSON (")
     assert invalid[1].startswith("item 1 (line 2): invalid: this line: a JSON line is an object")
-    assert invalid[2].startswith("item 5 (line 6): invalid: prompt: must be 2 to 3000")
-    assert run.summary == SUMMARY.format(3, 0, 0, 3, 0)
+    assert invalid[2].startswith("item 6 (line 7): invalid: prompt: must be 2 to 3000")
+    assert run.summary == SUMMARY.format(4, 0, 0, 3, 0)
     final = results(cli_env / "items.txt.results.jsonl")
-    assert [record["state"] for record in final] == ["invalid"] * 2 + ["completed"] * 3 + [
+    assert [record["state"] for record in final] == ["invalid"] * 2 + ["completed"] * 4 + [
         "invalid"
     ]
     assert "not valid JSON" in final[0]["error"]
-    assert [record["input"] for record in final[2:4]] == [
+    assert [record["input"] for record in final[2:5]] == [
         {"prompt": "A fox, quoted"},
         {"prompt": '"Hello," said the owl'},
+        {"prompt": "[Draft] A heron"},
     ]
-    assert posts(fake) == 3
+    assert posts(fake) == 4
 
 
 @pytest.mark.parametrize(

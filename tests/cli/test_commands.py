@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from nano_banana_pro.cli import main
+from nano_banana_pro import APIResponseValidationError, NanoBananaPro
+from nano_banana_pro.cli import ExitCode, main
 from nano_banana_pro.testing import FakeMagnific
-from tests.cli.conftest import PROMPT, SLOW_TASK, Cli
+from tests.cli.conftest import FAST_POLL, PROMPT, SLOW_TASK, Cli
 from tests.fake.helpers import read_png
 
 
@@ -167,3 +169,25 @@ def test_what_the_service_sends_is_shown_never_obeyed_by_the_terminal(
         assert "\x9b" not in text
     assert f"{task_id} DONE\\x1b]0;pwned\\x07\\x1b[2J\\x9b" in status.stdout
     assert f"task {task_id}: DONE\\x1b]0;pwned" in waited.stderr  # its progress line
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_generate_goes_on_with_the_task_an_answer_off_the_spec_names(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creates: list[str] = []
+    create = NanoBananaPro.create
+
+    def answered_off_the_spec(self: NanoBananaPro, *args: Any, **options: Any) -> Any:
+        made = create(self, *args, **options)
+        creates.append(made.task_id)
+        error = APIResponseValidationError("no task in the answer", status_code=201)
+        error.task_id = made.task_id
+        raise error
+
+    monkeypatch.setattr(NanoBananaPro, "create", answered_off_the_spec)
+    assert main([*FAST_POLL, "generate", PROMPT, "--json"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    [task_id] = creates  # one task, waited for and downloaded
+    assert json.loads(captured.out)["task_id"] == task_id
+    assert "the answer was off the spec" in captured.err

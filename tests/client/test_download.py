@@ -155,8 +155,11 @@ def test_an_expired_url_is_a_typed_error(
     client: Any, server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.on("IMAGE", httpx.Response(404, text="<Error>NoSuchKey</Error>"))
-    with pytest.raises(NotFoundError) as caught:
+    with pytest.raises(APIError) as caught:
         client.download(completed(), tmp_path)
+    # Not a NotFoundError: the task exists, its image URL expired (creating it anew would bill).
+    assert not isinstance(caught.value, NotFoundError)
+    assert "The image host refused it: its URL may have expired" in str(caught.value)
     assert caught.value.task_id == TASK_ID
     assert leftovers(tmp_path) == []
 

@@ -23,7 +23,7 @@ from nano_banana_pro import (
     ServerError,
 )
 from nano_banana_pro.clock import VirtualClock
-from tests.client.conftest import TASK_ID, ScriptedServer, json_response, task_body
+from tests.client.conftest import API_KEY, TASK_ID, ScriptedServer, json_response, task_body
 
 HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -326,7 +326,15 @@ def test_a_create_answered_off_the_spec_keeps_the_task_id_it_names(
 
 @pytest.mark.parametrize(
     "data",
-    [{"status": "CREATED"}, {"task_id": 7}, {"task_id": " "}, {"task_id": "x" * 201}, []],
+    [
+        {"status": "CREATED"},
+        {"task_id": 7},
+        {"task_id": " "},
+        {"task_id": "x" * 201},
+        {"task_id": "a\x1b[2Jb"},
+        {"task_id": f"id-{API_KEY}"},  # the key echoed: no id, and never in the message
+        [],
+    ],
 )
 def test_an_answer_without_a_usable_id_says_the_task_may_exist(
     make_client: Any, server: ScriptedServer, data: Any
@@ -336,6 +344,7 @@ def test_an_answer_without_a_usable_id_says_the_task_may_exist(
         make_client(max_retries=3).create("A suited raccoon")
     assert caught.value.task_id is None
     assert "check list() before creating it again" in str(caught.value)
+    assert API_KEY not in str(caught.value)
 
 
 def test_a_batch_waits_for_the_task_an_answer_off_the_spec_names_and_never_makes_it_again(

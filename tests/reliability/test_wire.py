@@ -18,6 +18,7 @@ import nano_banana_pro._async.download
 import nano_banana_pro._sync.download
 from nano_banana_pro import (
     APIConnectionError,
+    APIError,
     APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
@@ -264,7 +265,8 @@ def test_an_endless_answer_is_refused_at_its_limit_not_read_into_memory(
     with serve(lambda request: endless_body(status)) as server:
         api = client(make_client, server)
         started = time.monotonic()
-        with pytest.raises(APIResponseValidationError, match="body is over 67108864 bytes"):
+        expected = APIResponseValidationError if status == 200 else ServerError  # the status's
+        with pytest.raises(expected, match="a body over 67108864 bytes"):
             api.create("A raccoon") if op == "create" else api.list()
     assert time.monotonic() - started < 20  # stopped at 64 MiB, long before the 30 s deadline
     # A create is never sent again (it may have made the task); a list is retried on a 5xx.
@@ -303,14 +305,16 @@ def test_a_key_echoed_in_a_retried_error_stays_out_of_the_retry_log(
 def test_a_key_echoed_in_a_task_is_masked_wherever_the_task_goes(
     make_client: Callable[..., Any], leak_guard: LeakGuard, op: str
 ) -> None:
+    escaped = "".join(f"\\u{ord(character):04x}" for character in API_KEY)  # JSON spells it
     echoed = {
         "task_id": TASK_ID,
         "status": API_KEY,
-        "generated": [f"https://images.example/x.png?sig={API_KEY}"],
+        "generated": [f"https://images.example/x.png?sig={API_KEY}", "https://i.example/{}"],
         "note": {API_KEY: [API_KEY]},
     }
-    body = {"data": [echoed] if op == "list" else echoed}
-    with serve(lambda request: respond(200, body)) as server:
+    data = json.dumps({"data": [echoed] if op == "list" else echoed})
+    raw = data.replace("{}", escaped).encode()  # the second URL holds the key, \u-escaped
+    with serve(lambda request: respond(200, raw)) as server:
         api = client(make_client, server)
         answer = {"create": lambda: api.create("A raccoon"), "get": lambda: api.get(TASK_ID)}.get(
             op, api.list
@@ -323,6 +327,20 @@ def test_a_key_echoed_in_a_task_is_masked_wherever_the_task_goes(
     leak_guard.assert_clean(api, *tasks)
 
 
+def test_a_key_spelled_only_in_json_escapes_is_masked_too(
+    make_client: Callable[..., Any], leak_guard: LeakGuard
+) -> None:
+    escaped = "".join(f"\\u{ord(character):04x}" for character in API_KEY)
+    task = {"task_id": TASK_ID, "status": "COMPLETED", "generated": ["https://i.example/KEY"]}
+    raw = json.dumps({"data": task}).replace("KEY", escaped).encode()
+    assert API_KEY.encode() not in raw
+    with serve(lambda request: respond(200, raw)) as server:
+        api = client(make_client, server)
+        task = api.get(TASK_ID)
+    assert task.generated == ("https://i.example/***",)
+    leak_guard.assert_clean(api, task)
+
+
 def test_a_key_the_image_host_echoes_is_masked_and_its_hint_is_the_image_hosts(
     make_client: Callable[..., Any], leak_guard: LeakGuard, tmp_path: Path
 ) -> None:
@@ -331,8 +349,9 @@ def test_a_key_the_image_host_echoes_is_masked_and_its_hint_is_the_image_hosts(
         task = Task(
             task_id=TASK_ID, status=TaskStatus.COMPLETED, generated=(f"{images.base_url}/x.png",)
         )
-        with pytest.raises(NotFoundError) as caught:
+        with pytest.raises(APIError) as caught:
             api.download(task, tmp_path)
+    assert not isinstance(caught.value, NotFoundError)  # an expired URL, not an unknown task
     assert "gone ***" in str(caught.value)
     assert "image host" in str(caught.value)
     assert "base_url" not in str(caught.value)

@@ -17,7 +17,8 @@ from .._download import (
     remove_on_failure,
 )
 from .._retry import RetryPolicy
-from .._seam import request_deadline, translated_failures
+from .._seam import request_deadline
+from .._translate import translated_failures
 from ..clock import Clock
 from ..errors import about_task
 from ..sidecar import Provenance, discard_sidecar, write_sidecar

@@ -29,12 +29,16 @@ from .._seam import (
     point_at_api,
     task_from,
     tasks_from,
-    translated_failures,
 )
 from .._synchronization import arunning_loop
-from .._translate import IMAGE_REQUEST, error_from_response
+from .._translate import (
+    IMAGE_REQUEST,
+    AnswerTooLargeError,
+    error_from_response,
+    translated_failures,
+)
 from .._url_checks import unconnectable
-from ..errors import APIResponseValidationError, DownloadError, InvalidRequestError
+from ..errors import DownloadError, InvalidRequestError
 from ..task import Task
 
 __all__ = ["AsyncImageHost", "AsyncLoopBinding", "AsyncServiceApi"]
@@ -57,17 +61,13 @@ class AsyncBoundedStream(httpx.AsyncByteStream):
         """The body's chunks, as they come.
 
         Raises:
-            APIResponseValidationError: the body passed the limit (the rest is not read).
+            AnswerTooLargeError: the body passed the limit (the rest is not read).
         """
         seen = 0
         async for chunk in self._stream:
             seen += len(chunk)
             if seen > MAX_ANSWER_BYTES:
-                raise APIResponseValidationError(
-                    f"the answer's body is over {MAX_ANSWER_BYTES} bytes: not one the spec "
-                    "describes",
-                    status_code=self._status_code,
-                )
+                raise AnswerTooLargeError(self._status_code)
             yield chunk
 
     async def aclose(self) -> None:
@@ -83,7 +83,10 @@ async def _response_hook(response: httpx.Response) -> None:
         try:
             await response.aread()
         except httpx.DecodingError:
-            raise error_from_response(response, body_unreadable=True) from None
+            encoding = response.headers.get("content-encoding", "its encoding")
+            raise error_from_response(response, unreadable=f"a body not in {encoding}") from None
+        except AnswerTooLargeError as error:  # the status's own error, and its meaning
+            raise error_from_response(response, unreadable=str(error)) from None
         raise error_from_response(response)
     log_response(response)
     keep_answer(response)
@@ -190,7 +193,7 @@ class AsyncServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with salvaged_task_id(), translated_failures():
+        with salvaged_task_id(api_key=self._api_key), translated_failures(api_key=self._api_key):
             client = self._clients.get()
             response = await create_operation.asyncio_detailed(client=client, body=body)
             return task_from(response, api_key=self._api_key)
@@ -201,7 +204,7 @@ class AsyncServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with translated_failures():
+        with translated_failures(api_key=self._api_key):
             response = await get_operation.asyncio_detailed(task_id, client=self._clients.get())
             return task_from(response, api_key=self._api_key, asked=task_id)
 
@@ -211,7 +214,7 @@ class AsyncServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with translated_failures():
+        with translated_failures(api_key=self._api_key):
             response = await list_operation.asyncio_detailed(client=self._clients.get())
             return tasks_from(response, api_key=self._api_key)
 

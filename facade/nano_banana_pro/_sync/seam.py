@@ -31,12 +31,16 @@ from .._seam import (
     point_at_api,
     task_from,
     tasks_from,
-    translated_failures,
 )
 from .._synchronization import running_loop
-from .._translate import IMAGE_REQUEST, error_from_response
+from .._translate import (
+    IMAGE_REQUEST,
+    AnswerTooLargeError,
+    error_from_response,
+    translated_failures,
+)
 from .._url_checks import unconnectable
-from ..errors import APIResponseValidationError, DownloadError, InvalidRequestError
+from ..errors import DownloadError, InvalidRequestError
 from ..task import Task
 
 __all__ = ["ImageHost", "LoopBinding", "ServiceApi"]
@@ -59,17 +63,13 @@ class BoundedStream(httpx.SyncByteStream):
         """The body's chunks, as they come.
 
         Raises:
-            APIResponseValidationError: the body passed the limit (the rest is not read).
+            AnswerTooLargeError: the body passed the limit (the rest is not read).
         """
         seen = 0
         for chunk in self._stream:
             seen += len(chunk)
             if seen > MAX_ANSWER_BYTES:
-                raise APIResponseValidationError(
-                    f"the answer's body is over {MAX_ANSWER_BYTES} bytes: not one the spec "
-                    "describes",
-                    status_code=self._status_code,
-                )
+                raise AnswerTooLargeError(self._status_code)
             yield chunk
 
     def close(self) -> None:
@@ -85,7 +85,10 @@ def _response_hook(response: httpx.Response) -> None:
         try:
             response.read()
         except httpx.DecodingError:
-            raise error_from_response(response, body_unreadable=True) from None
+            encoding = response.headers.get("content-encoding", "its encoding")
+            raise error_from_response(response, unreadable=f"a body not in {encoding}") from None
+        except AnswerTooLargeError as error:  # the status's own error, and its meaning
+            raise error_from_response(response, unreadable=str(error)) from None
         raise error_from_response(response)
     log_response(response)
     keep_answer(response)
@@ -190,7 +193,7 @@ class ServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with salvaged_task_id(), translated_failures():
+        with salvaged_task_id(api_key=self._api_key), translated_failures(api_key=self._api_key):
             client = self._clients.get()
             response = create_operation.sync_detailed(client=client, body=body)
             return task_from(response, api_key=self._api_key)
@@ -201,7 +204,7 @@ class ServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with translated_failures():
+        with translated_failures(api_key=self._api_key):
             response = get_operation.sync_detailed(task_id, client=self._clients.get())
             return task_from(response, api_key=self._api_key, asked=task_id)
 
@@ -211,7 +214,7 @@ class ServiceApi:
         Raises:
             NanoBananaProError: the translated failure.
         """
-        with translated_failures():
+        with translated_failures(api_key=self._api_key):
             response = list_operation.sync_detailed(client=self._clients.get())
             return tasks_from(response, api_key=self._api_key)
 

@@ -54,8 +54,8 @@ FILE: one prompt per line, or one JSON object per line with the parameters of ge
   {{"prompt": "A red fox", "aspect_ratio": "16:9", "resolution": "4K",
    "reference_images": ["https://example.com/fox.png"], "webhook_url": "https://...",
    "extra_body": {{"seed": 42}}}}
-  A line starting with {{ or [ is JSON (so is a "quoted" prompt, when it parses). Blank lines
-  and lines starting with # are skipped. Invalid lines (JSON that does not parse included) are
+  A line starting with {{ is JSON (so are [...] and "..." when they parse). Blank lines and
+  lines starting with # are skipped. Invalid lines (JSON that does not parse included) are
   all reported, with their line numbers, before anything is sent; the others run.
 
 ledger: FILE{LEDGER_SUFFIX} beside FILE (--ledger to choose) records each item by its content:

@@ -40,8 +40,8 @@ class Item:
 def read_items(path: Path) -> list[Item]:
     """The file's items: one prompt per line, or one JSON object of parameters per line.
 
-    Blank lines and lines starting with `#` are skipped; a line starting with `{` or `[` is
-    JSON, and so is one starting with `"` when it parses (a JSON string is a prompt).
+    Blank lines and lines starting with `#` are skipped; a line starting with `{` is JSON, and
+    so is one starting with `[` or `"` when it parses (a JSON string is a prompt).
 
     Raises:
         CliError: the file cannot be read, or there is no item.
@@ -83,7 +83,7 @@ def _parameters(line: str) -> Mapping[str, Any]:
     try:
         parameters: object = json.loads(line)
     except (ValueError, RecursionError) as error:
-        if line.startswith('"'):  # a prompt that starts with a quotation
+        if not line.startswith("{"):  # a prompt that starts with a quotation or a [tag]
             return {"prompt": line}
         reason = (
             f"{error.msg}, column {error.colno}"

@@ -25,7 +25,7 @@ from ..errors import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from ..task import Task
+from ..task import Task, TaskStatus
 from ._failures import PROG, CliError, ExitCode, describe_error, exit_code_for
 from ._options import create_options
 from ._output import print_files, print_json, print_tasks, task_json
@@ -38,7 +38,7 @@ def generate(args: argparse.Namespace) -> int:
     """Create a task; unless --no-wait, wait for it and download its images."""
     with _client(args) as client:
         out = None if args.no_wait else target_folder(args.out)  # before the billed create
-        task = client.create(args.prompt, extra_body=args.extra_body, **create_options(args))
+        task = _created(client, args)
         with _resumable(args, task.task_id, as_json=args.json):
             _notice(f"task {task.task_id} created")
             if out is None:
@@ -108,6 +108,21 @@ def download(args: argparse.Namespace) -> int:
         files = client.download(task, args.out, overwrite=args.overwrite, sidecar=args.sidecar)
     _print_result(task, files=files, as_json=args.json)
     return ExitCode.OK
+
+
+def _created(client: NanoBananaPro, args: argparse.Namespace) -> Task:
+    """The new task, also when the service's answer was off the spec but named it (billed).
+
+    Raises:
+        NanoBananaProError: the create failed, and no task id came back.
+    """
+    try:
+        return client.create(args.prompt, extra_body=args.extra_body, **create_options(args))
+    except NanoBananaProError as error:
+        if error.task_id is None:
+            raise
+        _notice(f"the answer was off the spec ({describe_error(error)}): its task goes on")
+        return Task(task_id=error.task_id, status=TaskStatus.CREATED)
 
 
 @contextlib.contextmanager

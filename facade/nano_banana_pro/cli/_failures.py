@@ -128,7 +128,7 @@ _CLI_WORDING: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
         (r"client\.list\(\), ", ""),
         (r"\b(?:client\.)?list\(\)", f"`{PROG} list`"),
         (r"\b(?:client\.)?wait\(\) for it", f"wait for it (`{PROG} wait`)"),
-        (r"\b(?:client\.)?get\(\) the task again", "run the command again"),
+        (r"\b(?:client\.)?get\(\) the task again", f"download it again (`{PROG} download`)"),
         (r"\bapi_key: ", "the API key (--api-key or MAGNIFIC_API_KEY): "),
         (r"\bout_dir\b", "--out"),
         (r"\bbase_url\b", "--base-url"),

@@ -13,12 +13,13 @@ from ..task import Task
 
 __all__ = ["print_files", "print_json", "print_tasks", "printable", "task_json"]
 
-#: Control characters (C0 but tab and newline, DEL, C1): what could drive a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What could drive a terminal or forge a line: C0 (newline and tab too), DEL, C1, and the
+#: bidirectional controls that reorder what is shown.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    r"""`text` with its control characters as escapes (`\x1b`): never obeyed by the terminal.
+    r"""One line of `text`, its control characters as escapes (`\x1b`, `\n`): never obeyed.
 
     What the service sends (a status, an id, a message) is shown as it is, not run.
     """
