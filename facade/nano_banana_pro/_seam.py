@@ -188,10 +188,15 @@ def tasks_from(response: Response[Any], *, api_key: str) -> list[Task]:
 def _unechoed(data: Any, response: Response[Any], api_key: str) -> Any:
     """`data` with the key masked, when the answer may hold it.
 
-    One scan of the body first: without the key's bytes and without a backslash (a JSON escape
-    could spell it), the parsed data cannot hold it.
+    One scan of the body first: a UTF-8 body without the key's bytes and without a backslash
+    (a JSON escape could spell it) cannot hold it; any other body (UTF-16, UTF-32) is masked.
     """
-    if api_key.encode("utf-8") not in response.content and b"\\" not in response.content:
+    content = response.content
+    if (
+        json.detect_encoding(content) == "utf-8"
+        and api_key.encode("utf-8") not in content
+        and b"\\" not in content
+    ):
         return data
     return redact_json(data, [api_key])
 
@@ -200,9 +205,12 @@ def _unexpected(
     response: Response[Any], problem: str, *, api_key: str
 ) -> APIResponseValidationError:
     """The error for an answer that parsed but holds no task; its body's start, key masked."""
-    start = response.content[: _BODY_KEPT + len(api_key)].decode("utf-8", "replace")
+    try:  # parsed first, so that no escape or encoding spells the key past the mask
+        text = json.dumps(redact_json(json.loads(response.content), [api_key]))
+    except (ValueError, RecursionError):
+        text = redact(response.content.decode("utf-8", "replace"), [api_key])
     return APIResponseValidationError(
-        problem, status_code=int(response.status_code), body=redact(start, [api_key])[:_BODY_KEPT]
+        problem, status_code=int(response.status_code), body=text[:_BODY_KEPT]
     )
 
 
@@ -225,8 +233,8 @@ def point_at_api(
     http_client.timeout = timeout
     # Never follow a redirect from the API: the key must not travel to another origin.
     http_client.follow_redirects = False
-    # Answers as sent: the 64 MiB cap on an answer then bounds its memory too (a gzip body of
-    # 64 MiB could hold gigabytes); the API's answers are small JSON.
+    # Answers as sent (they are small JSON): from a server that honours this, the 64 MiB cap on
+    # an answer bounds its memory too. One that sends gzip anyway is decoded by httpx first.
     http_client.headers["Accept-Encoding"] = "identity"
     if http_client.headers.get("User-Agent", "").startswith("python-httpx/"):  # not the caller's
         http_client.headers["User-Agent"] = user_agent()

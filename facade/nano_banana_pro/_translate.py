@@ -196,7 +196,8 @@ def sent_request(request: httpx.Request) -> SentRequest:
         body = json.loads(request.content) if request.content else None
     except (ValueError, httpx.RequestNotRead):
         body = None
-    return SentRequest(method=request.method, url=str(request.url), json=body)
+    url = redact(str(request.url), _secrets_of(request))
+    return SentRequest(method=request.method, url=url, json=body)
 
 
 def _invalid_shape(error: Exception, *, api_key: str | None) -> APIResponseValidationError:

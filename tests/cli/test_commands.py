@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nano_banana_pro import APIResponseValidationError, NanoBananaPro
+from nano_banana_pro import APIResponseValidationError, NanoBananaPro, Task
 from nano_banana_pro.cli import ExitCode, main
 from nano_banana_pro.testing import FakeMagnific
 from tests.cli.conftest import FAST_POLL, PROMPT, SLOW_TASK, Cli
@@ -191,3 +191,18 @@ def test_generate_goes_on_with_the_task_an_answer_off_the_spec_names(
     [task_id] = creates  # one task, waited for and downloaded
     assert json.loads(captured.out)["task_id"] == task_id
     assert "the answer was off the spec" in captured.err
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_task_id_that_would_forge_lines_is_printed_escaped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forged = "\n\r9b2f3c1e-0000-4000-8000-000000000001\x1b[2K"
+    monkeypatch.setattr(
+        NanoBananaPro, "create", lambda *args, **options: Task(task_id=forged, status="CREATED")
+    )
+    assert main(["generate", PROMPT, "--no-wait"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    assert captured.out == "\\n\\r9b2f3c1e-0000-4000-8000-000000000001\\x1b[2K\n"
+    assert "\r" not in captured.err
+    assert "\x1b" not in captured.err

@@ -341,6 +341,50 @@ def test_a_key_spelled_only_in_json_escapes_is_masked_too(
     leak_guard.assert_clean(api, task)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_key_in_a_body_json_may_encode_otherwise_is_masked_too(
+    make_client: Callable[..., Any], leak_guard: LeakGuard, encoding: str
+) -> None:
+    task = {"task_id": TASK_ID, "status": f"IN_PROGRESS {API_KEY}", "generated": []}
+    raw = json.dumps({"data": task}).encode(encoding)  # json.loads reads it all the same
+    with serve(lambda request: respond(200, raw)) as server:
+        api = client(make_client, server)
+        got = api.get(TASK_ID)
+    assert str(got.status) == "IN_PROGRESS ***"
+    leak_guard.assert_clean(api, got)
+
+
+def test_the_body_an_error_keeps_never_spells_the_key_in_escapes(
+    make_client: Callable[..., Any], leak_guard: LeakGuard
+) -> None:
+    escaped = "".join(f"\\u{ord(character):04x}" for character in API_KEY)
+    other = {"task_id": "8d3c1f8e-2f0a-4b8e-9a51-0c7c1f0b5e22", "status": "KEY", "generated": []}
+    raw = json.dumps({"data": other}).replace("KEY", escaped).encode()
+    with serve(lambda request: respond(200, raw)) as server:
+        api = client(make_client, server)
+        with pytest.raises(APIResponseValidationError) as caught:
+            api.get(TASK_ID)  # the answer is about another task
+    assert escaped not in str(caught.value.body)
+    assert "***" in str(caught.value.body)
+    leak_guard.assert_clean(caught.value, api)
+
+
+def test_an_image_host_s_endless_error_body_is_read_up_to_the_cap(
+    make_client: Callable[..., Any], leak_guard: LeakGuard, tmp_path: Path
+) -> None:
+    with serve(lambda request: endless_body(404)) as images:
+        api = make_client(max_retries=0)
+        task = Task(
+            task_id=TASK_ID, status=TaskStatus.COMPLETED, generated=(f"{images.base_url}/x.png",)
+        )
+        started = time.monotonic()
+        with pytest.raises(APIError, match="a body over 67108864 bytes"):
+            api.download(task, tmp_path)
+    assert time.monotonic() - started < 20
+    assert list(tmp_path.iterdir()) == []
+    leak_guard.assert_clean(api)
+
+
 def test_a_key_the_image_host_echoes_is_masked_and_its_hint_is_the_image_hosts(
     make_client: Callable[..., Any], leak_guard: LeakGuard, tmp_path: Path
 ) -> None:

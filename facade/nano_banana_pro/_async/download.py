@@ -18,7 +18,7 @@ from .._download import (
 )
 from .._retry import RetryPolicy
 from .._seam import request_deadline
-from .._translate import translated_failures
+from .._translate import AnswerTooLargeError, error_from_response, translated_failures
 from ..clock import Clock
 from ..errors import about_task
 from ..sidecar import Provenance, discard_sidecar, write_sidecar
@@ -77,7 +77,10 @@ class AsyncDownloader:
         ):
             async with self.images.stream(url) as response:
                 if not response.is_success:
-                    await response.aread()
+                    try:
+                        await response.aread()
+                    except AnswerTooLargeError as error:  # its status's error all the same
+                        raise error_from_response(response, unreadable=str(error)) from None
                 handle = target.open(response, url=url)
                 slot.append(handle)
                 # Chunks are written with blocking calls: 64 KiB writes to a local file are

@@ -23,6 +23,7 @@ from nano_banana_pro_api.api.text_to_image import (
 from nano_banana_pro_api.models import CreateImageRequest
 
 from .._config import MAX_ANSWER_BYTES, user_agent
+from .._redaction import redact
 from .._salvage import keep_answer, salvaged_task_id
 from .._seam import (
     before_request,
@@ -107,10 +108,17 @@ def _image_request_hook(api_key: str) -> Callable[[httpx.Request], None]:
         if request.url.scheme not in ("http", "https"):
             problem = "only http(s) image URLs are fetched"
         if problem is not None:
-            raise DownloadError(f"refusing to download {str(request.url)!r}: {problem}")
+            url = redact(str(request.url), [api_key])
+            raise DownloadError(f"refusing to download {url!r}: {problem}")
         request.extensions[IMAGE_REQUEST] = api_key  # never sent: the host echoing it is masked
 
     return check
+
+
+def _image_response_hook(response: httpx.Response) -> None:
+    """An image host's error body is read up to the cap, as an API answer is; images are not."""
+    if not response.is_success and isinstance(response.stream, httpx.SyncByteStream):
+        response.stream = BoundedStream(response.stream, status_code=response.status_code)
 
 
 def _deadline_transport() -> httpx.BaseTransport:
@@ -240,7 +248,10 @@ class ImageHost:
                 timeout=timeout,
                 transport=transport or _deadline_transport(),
                 follow_redirects=True,
-                event_hooks={"request": [_image_request_hook(api_key)]},
+                event_hooks={
+                    "request": [_image_request_hook(api_key)],
+                    "response": [_image_response_hook],
+                },
                 # The image as stored: its length is checked against Content-Length on the wire.
                 headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"},
             )

@@ -28,7 +28,7 @@ from ..errors import (
 from ..task import Task, TaskStatus
 from ._failures import PROG, CliError, ExitCode, describe_error, exit_code_for
 from ._options import create_options
-from ._output import print_files, print_json, print_tasks, task_json
+from ._output import print_files, print_json, print_tasks, printable, task_json
 from ._progress import status_display
 
 __all__ = ["download", "generate", "list_tasks", "status", "wait"]
@@ -244,9 +244,9 @@ def _print_result(task: Task, *, files: list[Path], as_json: bool) -> None:
     elif files:
         print_files(files)
     else:
-        sys.stdout.write(f"{task.task_id}\n")
+        sys.stdout.write(f"{printable(task.task_id)}\n")
 
 
 def _notice(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
+    sys.stderr.write(f"{printable(message)}\n")
     sys.stderr.flush()

@@ -15,7 +15,7 @@ __all__ = ["print_files", "print_json", "print_tasks", "printable", "task_json"]
 
 #: What could drive a terminal or forge a line: C0 (newline and tab too), DEL, C1, and the
 #: bidirectional controls that reorder what is shown.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
