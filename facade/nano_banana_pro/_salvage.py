@@ -16,6 +16,7 @@ from contextvars import ContextVar
 
 import httpx
 
+from ._redaction import redact
 from .errors import APIResponseValidationError
 
 __all__ = ["keep_answer", "salvaged_task_id"]
@@ -43,7 +44,8 @@ def salvaged_task_id(*, api_key: str) -> Iterator[None]:
     except APIResponseValidationError as error:
         if error.task_id is None and answers:
             task_id = _task_id_in(answers[-1])
-            error.task_id = None if task_id is None or api_key in task_id else task_id
+            echoed = task_id is not None and redact(task_id, [api_key]) != task_id
+            error.task_id = None if echoed else task_id
         raise
     finally:
         _answers.reset(token)

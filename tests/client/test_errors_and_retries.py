@@ -383,3 +383,16 @@ def test_a_message_that_ends_its_sentence_is_not_given_a_second_full_stop(
     assert (
         str(caught.value) == "HTTP 503: Please try again later. The service failed: try again later"
     )
+
+
+@pytest.mark.parametrize(
+    ("api_key", "task_id", "kept"), [("k", "task-abc", True), ("abc", "abc.1", False)]
+)
+def test_a_short_key_drops_only_an_id_it_stands_in_as_a_token(
+    make_client: Any, server: ScriptedServer, api_key: str, task_id: str, kept: bool
+) -> None:
+    """The mask's own rule: a key too short to mask anywhere is masked where it is a token."""
+    server.on("POST", json_response(201, {"data": {"task_id": task_id, "status": "CREATED"}}))
+    with pytest.raises(APIResponseValidationError) as caught:
+        make_client(api_key=api_key, max_retries=0).create("A suited raccoon")
+    assert caught.value.task_id == (task_id if kept else None)
