@@ -20,7 +20,7 @@ import httpx
 
 from ._files import open_temporary, remove_stale_temporaries
 from ._translate import error_from_response
-from ._url_checks import unconnectable
+from ._url_checks import image_url_problem
 from .errors import DownloadError, InvalidRequestError, OutputError
 from .sidecar import sidecar_path
 from .task import Task
@@ -71,9 +71,7 @@ def check_image_url(url: str) -> httpx.URL:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError):
         raise DownloadError(f"refusing to download {url!r}: not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
-        raise DownloadError(f"refusing to download {url!r}: only http(s) image URLs are fetched")
-    problem = unconnectable(parsed)
+    problem = image_url_problem(parsed)
     if problem is not None:
         raise DownloadError(f"refusing to download {url!r}: {problem}")
     return parsed

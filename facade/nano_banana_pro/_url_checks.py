@@ -9,7 +9,13 @@ import httpx
 
 from .errors import InvalidRequestError
 
-__all__ = ["check_encodable", "checked_image_url", "checked_webhook_url", "unconnectable"]
+__all__ = [
+    "check_encodable",
+    "checked_image_url",
+    "checked_webhook_url",
+    "image_url_problem",
+    "unconnectable",
+]
 
 #: The longest DNS name, and the longest label of one (RFC 1035), in bytes.
 _MAX_NAME, _MAX_LABEL = 253, 63
@@ -67,6 +73,13 @@ def checked_webhook_url(webhook_url: object) -> str:
             f"international host name in its xn-- form; got {url!r}",
         )
     return url
+
+
+def image_url_problem(url: httpx.URL) -> str | None:
+    """Why an image URL is not fetched (a download's, or a redirect's), or None when it is."""
+    if url.scheme not in ("http", "https") or not url.raw_host:
+        return "only http(s) image URLs are fetched"
+    return unconnectable(url)
 
 
 def unconnectable(url: httpx.URL) -> str | None:

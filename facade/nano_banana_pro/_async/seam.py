@@ -38,7 +38,7 @@ from .._translate import (
     error_from_response,
     translated_failures,
 )
-from .._url_checks import unconnectable
+from .._url_checks import image_url_problem
 from ..errors import DownloadError, InvalidRequestError
 from ..task import Task
 
@@ -102,9 +102,7 @@ def _image_request_hook(api_key: str) -> Callable[[httpx.Request], Awaitable[Non
         Raises:
             DownloadError: not http(s), or a host or port no connection can use.
         """
-        problem = unconnectable(request.url)
-        if request.url.scheme not in ("http", "https"):
-            problem = "only http(s) image URLs are fetched"
+        problem = image_url_problem(request.url)
         if problem is not None:
             url = redact(str(request.url), [api_key])
             raise DownloadError(f"refusing to download {url!r}: {problem}")
